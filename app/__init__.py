@@ -1,0 +1,3 @@
+"""VansRoute: a local AI gateway."""
+
+__version__ = "0.1.0"

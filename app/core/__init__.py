@@ -1,0 +1,1 @@
+"""Stdlib-only building blocks: value types, the error tree, events, clock, task spawning."""
