@@ -1,1 +1,1 @@
-
+"""Persistence: the only package that imports SQLAlchemy and Alembic. Returns frozen records."""

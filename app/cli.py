@@ -1,0 +1,263 @@
+"""The `vansroute` command line: argument parsing and the admin sub-commands.
+
+Admin commands write to the same database a running gateway reads; the gateway picks the change up
+within its reload interval (1 s), so they work while it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from app import __version__
+from app.core.errors import ConfigError, SecretStoreUnavailable, StoreError, VansRouteError
+from app.credentials.keyring_store import KeyringSecretStore
+from app.services.admin import AdminService, KeySource
+from app.services.config import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT, AppConfig, load_config
+from app.store.db import Database
+from app.store.repos import Store
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="where VansRoute keeps its data (default: $VANSROUTE_DATA_DIR or the platform's user data dir)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="vansroute", description="VansRoute: one local endpoint for every AI coding tool.", parents=[common]
+    )
+    parser.add_argument("--version", action="version", version=f"vansroute {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", parents=[common], help="run the gateway (tray app where there is a display)")
+    serve.add_argument("--headless", action="store_true", help="no tray, plain asyncio: for servers and teams")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)")
+    serve.add_argument(
+        "--max-body-mb",
+        type=float,
+        default=None,
+        help=f"largest request body accepted, in MiB (default $VANSROUTE_MAX_BODY_MB or {DEFAULT_MAX_BODY_MB:g})",
+    )
+
+    keys = sub.add_parser("keys", parents=[common], help="local API keys that clients use").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    create = keys.add_parser("create", parents=[common], help="create a key (printed once, stored hashed)")
+    create.add_argument("name")
+    keys.add_parser("list", parents=[common], help="list keys")
+    revoke = keys.add_parser("revoke", parents=[common], help="revoke a key")
+    revoke.add_argument("name")
+
+    providers = sub.add_parser("providers", parents=[common], help="upstream providers").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    padd = providers.add_parser(
+        "add",
+        parents=[common],
+        help="add a provider with its first account; the API key is read from standard input",
+    )
+    padd.add_argument("id")
+    padd.add_argument("--type", dest="wire_format", required=True, help="openai | responses | anthropic | gemini")
+    padd.add_argument("--base-url", required=True, help="e.g. https://api.openai.com/v1")
+    padd.add_argument("--models", default=None, help="comma-separated model ids offered (default: any)")
+    padd.add_argument("--label", default="default", help="label of the first account (default: default)")
+    _add_key_options(padd)
+    providers.add_parser("list", parents=[common], help="list providers")
+    prm = providers.add_parser("remove", parents=[common], help="remove a provider, its accounts and their keys")
+    prm.add_argument("id")
+
+    accounts = sub.add_parser("accounts", parents=[common], help="accounts of a provider").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    aadd = accounts.add_parser("add", parents=[common], help="add another account (key from standard input)")
+    aadd.add_argument("provider_id")
+    aadd.add_argument("--label", default=None)
+    aadd.add_argument("--priority", type=int, default=0, help="higher is tried first (default 0)")
+    aadd.add_argument("--max-concurrency", type=int, default=None)
+    _add_key_options(aadd)
+    alist = accounts.add_parser("list", parents=[common], help="list accounts")
+    alist.add_argument("provider_id", nargs="?")
+    arm = accounts.add_parser("remove", parents=[common], help="remove an account and its key")
+    arm.add_argument("account_id", type=int)
+    return parser
+
+
+def _add_key_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--key-env",
+        default=None,
+        metavar="VAR",
+        help="read the key from this environment variable of the gateway instead (for headless servers)",
+    )
+    p.add_argument("--proxy", default=None, help="upstream proxy: http://, https:// or socks5://host:port")
+
+
+def config_from(args: argparse.Namespace, environ: Mapping[str, str]) -> AppConfig:
+    max_body = getattr(args, "max_body_mb", None)
+    if max_body is None and environ.get("VANSROUTE_MAX_BODY_MB"):
+        try:
+            max_body = float(environ["VANSROUTE_MAX_BODY_MB"])
+        except ValueError:
+            raise ConfigError("VANSROUTE_MAX_BODY_MB must be a number of MiB") from None
+    if max_body is not None and max_body <= 0:
+        raise ConfigError("the body-size limit must be positive")
+    return load_config(
+        environ,
+        data_dir=getattr(args, "data_dir", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        max_body_mb=max_body,
+    )
+
+
+class AdminCommands:
+    def __init__(self, admin: AdminService, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> None:
+        self.admin = admin
+        self.stdin = stdin
+        self.out = stdout
+        self.err = stderr
+
+    def _read_key(self, args: argparse.Namespace, what: str) -> KeySource:
+        if args.key_env:
+            return KeySource(env_var=args.key_env)
+        # Never from argv: it would sit in shell history and in every process listing.
+        if self.stdin.isatty():
+            return KeySource(value=getpass.getpass(f"API key for {what} (input hidden): "))
+        return KeySource(value=self.stdin.read())
+
+    def run(self, args: argparse.Namespace) -> int:
+        handler = getattr(self, f"{args.command}_{args.action}")
+        result: int = handler(args)
+        return result
+
+    def keys_create(self, args: argparse.Namespace) -> int:
+        record, key = self.admin.create_key(args.name)
+        print(f"Created key '{record.name}'. Copy it now: it is stored hashed and shown only once.", file=self.err)
+        print(key, file=self.out)
+        return EXIT_OK
+
+    def keys_list(self, args: argparse.Namespace) -> int:
+        rows = [
+            (k.name, f"{k.prefix}…", "revoked" if k.revoked else "active", _when(k.created_at), _when(k.last_used_at))
+            for k in self.admin.list_keys()
+        ]
+        _table(self.out, ("NAME", "KEY", "STATE", "CREATED", "LAST USED"), rows, empty="no keys yet")
+        return EXIT_OK
+
+    def keys_revoke(self, args: argparse.Namespace) -> int:
+        self.admin.revoke_key(args.name)
+        print(f"Revoked key '{args.name}'.", file=self.out)
+        return EXIT_OK
+
+    def providers_add(self, args: argparse.Namespace) -> int:
+        provider, account = self.admin.add_provider(
+            args.id,
+            wire_format=args.wire_format,
+            base_url=args.base_url,
+            models=args.models,
+            key=self._read_key(args, args.id),
+            label=args.label,
+            proxy_url=args.proxy,
+        )
+        where = account.secret_ref.partition(":")[0]
+        print(
+            f"Added provider '{provider.id}' ({provider.wire_format.value}, {provider.base_url}) "
+            f"with account '{account.label}' (key in {'the OS keyring' if where == 'keyring' else 'the environment'}).",
+            file=self.out,
+        )
+        return EXIT_OK
+
+    def providers_list(self, args: argparse.Namespace) -> int:
+        rows = [
+            (s.provider.id, s.provider.wire_format.value, s.provider.base_url, ",".join(s.provider.models) or "(any)", str(len(s.accounts)))
+            for s in self.admin.list_providers()
+        ]
+        _table(self.out, ("ID", "TYPE", "BASE URL", "MODELS", "ACCOUNTS"), rows, empty="no providers yet")
+        return EXIT_OK
+
+    def providers_remove(self, args: argparse.Namespace) -> int:
+        self.admin.remove_provider(args.id)
+        print(f"Removed provider '{args.id}' and its accounts.", file=self.out)
+        return EXIT_OK
+
+    def accounts_add(self, args: argparse.Namespace) -> int:
+        self.admin.list_accounts(args.provider_id)  # an unknown provider fails before we ask for a key
+        account = self.admin.add_account(
+            args.provider_id,
+            key=self._read_key(args, args.provider_id),
+            label=args.label,
+            priority=args.priority,
+            proxy_url=args.proxy,
+            max_concurrency=args.max_concurrency,
+        )
+        print(f"Added account '{account.label}' (id {account.id}) to provider '{account.provider_id}'.", file=self.out)
+        return EXIT_OK
+
+    def accounts_list(self, args: argparse.Namespace) -> int:
+        rows = [
+            (
+                str(a.id),
+                a.provider_id,
+                a.label,
+                str(a.priority),
+                "yes" if a.enabled else "no",
+                a.secret_ref.partition(":")[0],
+                "yes" if a.proxy_url else "",
+            )
+            for a in self.admin.list_accounts(args.provider_id)
+        ]
+        _table(self.out, ("ID", "PROVIDER", "LABEL", "PRIORITY", "ENABLED", "KEY IN", "PROXY"), rows, empty="no accounts yet")
+        return EXIT_OK
+
+    def accounts_remove(self, args: argparse.Namespace) -> int:
+        account = self.admin.remove_account(args.account_id)
+        print(f"Removed account '{account.label}' of provider '{account.provider_id}'.", file=self.out)
+        return EXIT_OK
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else "-"
+
+
+def _table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]], *, empty: str) -> None:
+    if not rows:
+        print(empty, file=out)
+        return
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
+
+
+def run_admin(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+) -> int:
+    try:
+        config = config_from(args, environ)
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database.open(config.database_url)
+        try:
+            db.migrate()
+            commands = AdminCommands(AdminService(Store(db), KeyringSecretStore(), environ), stdin, stdout, stderr)
+            return commands.run(args)
+        finally:
+            db.close()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=stderr)
+        return EXIT_BAD_INPUT
+    except (SecretStoreUnavailable, StoreError, VansRouteError) as exc:
+        print(f"error: {exc}", file=stderr)
+        return EXIT_FAILURE

@@ -1,0 +1,55 @@
+"""create_app: the aiohttp application with its routes and the error middleware."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from app.core.errors import GatewayError, InvalidRequest, NotFoundError
+from app.gateway.context import CONTEXT, GatewayContext
+from app.gateway.errors import error_response, format_for_path
+from app.gateway.routes_misc import health, list_models, root
+from app.gateway.routes_openai_chat import chat_completions
+
+_log = logging.getLogger(__name__)
+
+
+class _RouteNotFound(NotFoundError):
+    code = "not_found"
+
+
+class _MethodNotAllowed(InvalidRequest):
+    status = 405
+    code = "method_not_allowed"
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except GatewayError as exc:
+        return error_response(format_for_path(request.path), exc)
+    except web.HTTPNotFound:
+        err: GatewayError = _RouteNotFound(f"no such endpoint: {request.method} {request.path}")
+        return error_response(format_for_path(request.path), err)
+    except web.HTTPMethodNotAllowed:
+        err = _MethodNotAllowed(f"method {request.method} is not allowed on {request.path}")
+        return error_response(format_for_path(request.path), err)
+    except web.HTTPException:
+        raise
+    except Exception:
+        # Logged with its traceback for us; the client gets a plain error in its own format.
+        _log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(format_for_path(request.path), GatewayError("internal gateway error"))
+
+
+def create_app(ctx: GatewayContext) -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=ctx.max_body_bytes)
+    app[CONTEXT] = ctx
+    app.router.add_get("/", root)  # add_get answers HEAD too: Claude Code probes `HEAD /`
+    app.router.add_get("/health", health)
+    app.router.add_route("POST", "/v1/chat/completions", chat_completions)
+    app.router.add_route("GET", "/v1/models", list_models)
+    return app

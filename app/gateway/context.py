@@ -1,0 +1,28 @@
+"""What every handler needs, reachable from the aiohttp application under one typed key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from app.core.clock import Clock, SystemClock
+from app.core.events import EventBus
+from app.providers.transport import Transport
+from app.routing.snapshot import SnapshotHolder
+
+
+@dataclass
+class GatewayContext:
+    version: str
+    snapshots: SnapshotHolder
+    transport: Transport
+    bus: EventBus
+    clock: Clock = field(default_factory=SystemClock)
+    max_body_bytes: int = 32 * 1024 * 1024
+    started_at: float = 0.0
+    state: str = "starting"
+    requests_served: int = 0
+
+
+CONTEXT = web.AppKey("vansroute_context", GatewayContext)

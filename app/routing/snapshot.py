@@ -1,0 +1,69 @@
+"""The immutable view of configuration that the request path reads.
+
+`services` builds a new snapshot when configuration changes and swaps the reference; a request keeps
+the snapshot it started with, so no lock is needed and nothing on the request path touches the
+database or the keyring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from app.core.records import ApiKeyRecord, WireFormat
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One account of one provider, ready to be called."""
+
+    provider_id: str
+    wire_format: WireFormat
+    base_url: str
+    account_id: int
+    account_label: str
+    priority: int
+    # The upstream key: kept out of repr so it never lands in a log or traceback.
+    api_key: str = field(repr=False)
+    proxy_url: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderView:
+    id: str
+    wire_format: WireFormat
+    base_url: str
+    models: tuple[str, ...]
+    # Usable accounts in the order they are tried: priority high to low, then oldest first.
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    target: Target
+    upstream_model: str
+
+
+_EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingSnapshot:
+    version: int
+    providers: Mapping[str, ProviderView]
+    keys_by_hash: Mapping[str, ApiKeyRecord]
+    accounts_total: int = 0
+
+    @staticmethod
+    def empty() -> RoutingSnapshot:
+        return RoutingSnapshot(version=0, providers=MappingProxyType({}), keys_by_hash=MappingProxyType({}))
+
+
+class SnapshotHolder:
+    """The one mutable cell: the current snapshot. Readers take `.current` once per request."""
+
+    __slots__ = ("current",)
+
+    def __init__(self, snapshot: RoutingSnapshot | None = None) -> None:
+        self.current = snapshot or RoutingSnapshot.empty()

@@ -1,0 +1,168 @@
+"""The administration API shared by the CLI and the desktop UI: keys, providers, accounts.
+
+Changes land in the database and bump its config version; a running gateway notices within its
+poll interval and swaps in a new routing snapshot, so no restart is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.core.errors import AlreadyExists, ConfigError, NotFound
+from app.core.records import AccountRecord, ApiKeyRecord, ProviderRecord
+from app.credentials.resolver import env_ref
+from app.credentials.secret_store import SecretStore
+from app.gateway.auth import hash_key, new_key
+from app.services import validation
+from app.store.repos import Store
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class KeySource:
+    """Where a new account's upstream key comes from: the value itself, or an environment variable."""
+
+    value: str | None = None
+    env_var: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSummary:
+    provider: ProviderRecord
+    accounts: tuple[AccountRecord, ...]
+
+
+class AdminService:
+    def __init__(self, store: Store, secrets: SecretStore, environ: Mapping[str, str]) -> None:
+        self._store = store
+        self._secrets = secrets
+        self._environ = environ
+
+    # --- local API keys -------------------------------------------------------------------------
+
+    def create_key(self, name: str) -> tuple[ApiKeyRecord, str]:
+        """Returns the record and the key itself, which exists nowhere else after this call."""
+        validation.name(name, "key name")
+        key = new_key()
+        record = self._store.keys.add(name, hash_key(key), key[:8])
+        return record, key
+
+    def list_keys(self, *, include_revoked: bool = True) -> tuple[ApiKeyRecord, ...]:
+        return self._store.keys.list(include_revoked=include_revoked)
+
+    def revoke_key(self, name: str) -> ApiKeyRecord:
+        return self._store.keys.revoke(name)
+
+    # --- providers and accounts -----------------------------------------------------------------
+
+    def add_provider(
+        self,
+        provider_id: str,
+        *,
+        wire_format: str,
+        base_url: str,
+        models: str | None,
+        key: KeySource,
+        label: str = "default",
+        proxy_url: str | None = None,
+    ) -> tuple[ProviderRecord, AccountRecord]:
+        record = ProviderRecord(
+            id=validation.provider_id(provider_id),
+            wire_format=validation.wire_format(wire_format),
+            base_url=validation.base_url(base_url),
+            models=validation.models(models),
+        )
+        validation.name(label, "account label")
+        proxy = validation.proxy_url(proxy_url)
+        if self._store.providers.get(record.id) is not None:
+            raise AlreadyExists(f"provider '{record.id}' already exists (remove it first, or add an account)")
+        ref = self._store_secret(key)
+        try:
+            provider = self._store.providers.add(record)
+            account = self._store.accounts.add(provider.id, label, ref, proxy_url=proxy)
+        except Exception:
+            self._forget_secret(ref)
+            self._remove_quietly(record.id)
+            raise
+        return provider, account
+
+    def list_providers(self) -> tuple[ProviderSummary, ...]:
+        accounts = self._store.accounts.list()
+        return tuple(
+            ProviderSummary(p, tuple(a for a in accounts if a.provider_id == p.id))
+            for p in self._store.providers.list()
+        )
+
+    def remove_provider(self, provider_id: str) -> ProviderRecord:
+        provider = self._store.providers.get(provider_id)
+        if provider is None:
+            raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")
+        for account in self._store.providers.remove(provider_id):
+            self._forget_secret(account.secret_ref)
+        return provider
+
+    def add_account(
+        self,
+        provider_id: str,
+        *,
+        key: KeySource,
+        label: str | None = None,
+        priority: int = 0,
+        proxy_url: str | None = None,
+        max_concurrency: int | None = None,
+    ) -> AccountRecord:
+        if self._store.providers.get(provider_id) is None:
+            raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")
+        existing = {a.label for a in self._store.accounts.list(provider_id)}
+        if label is None:
+            label = next(f"account-{n}" for n in range(len(existing) + 1, len(existing) + 1000) if f"account-{n}" not in existing)
+        validation.name(label, "account label")
+        if label in existing:
+            raise AlreadyExists(f"provider '{provider_id}' already has an account labelled '{label}'")
+        if max_concurrency is not None and max_concurrency < 1:
+            raise ConfigError("--max-concurrency must be at least 1")
+        proxy = validation.proxy_url(proxy_url)
+        ref = self._store_secret(key)
+        try:
+            return self._store.accounts.add(
+                provider_id, label, ref, priority=priority, proxy_url=proxy, max_concurrency=max_concurrency
+            )
+        except Exception:
+            self._forget_secret(ref)
+            raise
+
+    def list_accounts(self, provider_id: str | None = None) -> tuple[AccountRecord, ...]:
+        if provider_id is not None and self._store.providers.get(provider_id) is None:
+            raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")
+        return self._store.accounts.list(provider_id)
+
+    def remove_account(self, account_id: int) -> AccountRecord:
+        account = self._store.accounts.remove(account_id)
+        self._forget_secret(account.secret_ref)
+        return account
+
+    # --- secrets ----------------------------------------------------------------------------------
+
+    def _store_secret(self, key: KeySource) -> str:
+        if key.env_var is not None:
+            return env_ref(key.env_var)
+        if key.value is None:
+            raise ConfigError("no API key given")
+        return self._secrets.put(validation.secret(key.value))
+
+    def _forget_secret(self, ref: str) -> None:
+        if ref.startswith("keyring:"):
+            try:
+                self._secrets.delete(ref)
+            except Exception as exc:
+                # The account is gone either way; an orphaned keyring entry is only clutter.
+                _log.warning("could not delete keyring entry for a removed account: %s", type(exc).__name__)
+
+    def _remove_quietly(self, provider_id: str) -> None:
+        try:
+            self._store.providers.remove(provider_id)
+        except NotFound:
+            pass

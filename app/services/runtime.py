@@ -1,0 +1,142 @@
+"""The running gateway: ordered start, reverse-order stop, and a status for the UI and /health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import orjson
+
+from app import __version__
+from app.core.clock import Clock, SystemClock
+from app.core.events import EventBus, GatewayStateChanged, RequestFinished
+from app.credentials.resolver import SecretResolver
+from app.credentials.secret_store import SecretStore
+from app.gateway.app import create_app
+from app.gateway.context import GatewayContext
+from app.gateway.server import GatewayServer
+from app.providers.transport import Transport
+from app.routing.snapshot import SnapshotHolder
+from app.services.atomic_file import write_atomic
+from app.services.config import AppConfig
+from app.services.reloader import Reloader
+from app.services.snapshot_builder import SnapshotBuilder
+from app.services.status import RuntimeStatus
+from app.store.db import Database
+from app.store.repos import Store
+from app.store.usage_writer import UsageWriter
+
+_log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        config: AppConfig,
+        secrets: SecretStore,
+        *,
+        environ: Mapping[str, str] | None = None,
+        mode: str = "headless",
+        clock: Clock | None = None,
+        reload_interval: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.mode = mode
+        self.bus = EventBus()
+        self._secrets = secrets
+        self._environ = dict(os.environ if environ is None else environ)
+        self._clock = clock or SystemClock()
+        self._reload_interval = reload_interval
+        self._db: Database | None = None
+        self._store: Store | None = None
+        self._writer: UsageWriter | None = None
+        self._reloader: Reloader | None = None
+        self._server: GatewayServer | None = None
+        self._transport = Transport()
+        self._holder = SnapshotHolder()
+        self._ctx = GatewayContext(
+            version=__version__,
+            snapshots=self._holder,
+            transport=self._transport,
+            bus=self.bus,
+            clock=self._clock,
+            max_body_bytes=config.max_body_bytes,
+        )
+
+    @property
+    def url(self) -> str:
+        return self._server.url if self._server else f"http://{self.config.host}:{self.config.port}"
+
+    def _set_state(self, state: str) -> None:
+        self._ctx.state = state
+        self.bus.publish(GatewayStateChanged(state=state, url=self.url))
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._set_state("starting")
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self._db = await loop.run_in_executor(None, Database.open, self.config.database_url)
+        await loop.run_in_executor(None, self._db.migrate)
+        self._store = Store(self._db)
+        builder = SnapshotBuilder(self._store, SecretResolver(self._secrets, self._environ))
+        self._reloader = Reloader(builder, self._holder, self.bus, interval=self._reload_interval)
+        await self._reloader.rebuild()
+        await self._transport.start()
+        self._writer = UsageWriter(self._store)
+        await self._writer.start()
+        writer = self._writer
+        self.bus.subscribe(RequestFinished, lambda event: writer.submit(event.usage))
+        self._server = GatewayServer(create_app(self._ctx), self.config.host, self.config.port)
+        await self._server.start()
+        self._ctx.started_at = self._clock.monotonic()
+        await self._reloader.start()
+        await loop.run_in_executor(None, self._write_runtime_file)
+        self._set_state("serving")
+        _log.info("VansRoute %s serving on %s (%s mode)", __version__, self.url, self.mode)
+
+    async def stop(self) -> None:
+        self._set_state("stopping")
+        # Reverse order of start: stop taking requests (in-flight ones finish or are cancelled), then
+        # stop background work, flush usage, close connections and the database.
+        if self._server is not None:
+            await self._server.stop()
+        if self._reloader is not None:
+            await self._reloader.stop()
+        if self._writer is not None:
+            await self._writer.stop()
+        await self._transport.close()
+        if self._db is not None:
+            self._db.close()
+        self._remove_runtime_file()
+        self._set_state("stopped")
+        _log.info("VansRoute stopped")
+
+    def status(self) -> RuntimeStatus:
+        snapshot = self._holder.current
+        uptime = self._clock.monotonic() - self._ctx.started_at if self._ctx.started_at else 0.0
+        return RuntimeStatus(
+            version=__version__,
+            state=self._ctx.state,
+            url=self.url,
+            uptime_s=uptime,
+            providers=len(snapshot.providers),
+            accounts=snapshot.accounts_total,
+            api_keys=len(snapshot.keys_by_hash),
+            requests_served=self._ctx.requests_served,
+            data_dir=str(self.config.data_dir),
+            mode=self.mode,
+        )
+
+    def _write_runtime_file(self) -> None:
+        payload = {"url": self.url, "pid": os.getpid(), "version": __version__, "mode": self.mode}
+        write_atomic(self.config.runtime_file, orjson.dumps(payload, option=orjson.OPT_INDENT_2))
+
+    def _remove_runtime_file(self) -> None:
+        path: Path = self.config.runtime_file
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass

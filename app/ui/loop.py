@@ -1,0 +1,253 @@
+"""Desktop mode: QApplication + qasync loop, the gateway on that loop, a tray icon on top.
+
+``run_desktop`` owns the process until Quit or SIGINT/SIGTERM; both end the main coroutine by setting
+one asyncio.Event (under ``qasync.run`` the app must never call ``QApplication.quit()``: that stops
+the loop under the pending main future and raises "Event loop stopped before Future completed").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from app import __version__
+from app.ui.bridge import EventBridge
+from app.ui.icons import app_icon
+from app.ui.ports import RuntimePort
+from app.ui.text import APP_NAME
+from app.ui.tray import Tray
+from app.ui.windows.status import StatusWindow
+
+_log = logging.getLogger(__name__)
+
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s is not None
+)
+
+
+class DesktopShell:
+    """The bridge, tray and status window around one runtime, from start to stop."""
+
+    def __init__(
+        self,
+        runtime: RuntimePort,
+        icon: QIcon,
+        *,
+        on_ready: Callable[[DesktopShell], object] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.icon = icon
+        self._on_ready = on_ready
+        # Closing the last window must never quit Qt under the qasync loop: only stop_event ends the app.
+        QApplication.setQuitOnLastWindowClosed(False)
+        self.stop_event = asyncio.Event()
+        self.tray_available = False
+        self.started = False
+        self.bridge = EventBridge(runtime.bus)
+        self.window = StatusWindow(runtime.status, self.bridge, icon=icon)
+        self.tray = Tray(runtime.status, self.bridge, icon)
+        self.tray.open_requested.connect(self.show_window)
+        self.tray.quit_requested.connect(self.request_stop)
+        self.window.quit_requested.connect(self.request_stop)
+
+    def request_stop(self) -> None:
+        if not self.stop_event.is_set():
+            _log.info("stop requested")
+        self.stop_event.set()
+
+    def show_window(self) -> None:
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def show(self) -> None:
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray_available = True
+            self.tray.show()
+        else:
+            _log.warning("no system tray available; showing the status window instead (close it to quit)")
+            self.window.closed.connect(self.request_stop)
+            self.show_window()
+
+    async def run(self) -> int:
+        """Start the runtime, show the UI, wait for a stop request, stop the runtime. Returns 0 or 1."""
+        try:
+            await self.runtime.start()
+        except Exception:
+            _log.exception("%s could not start", APP_NAME)
+            await self._stop_runtime()
+            self.dispose()
+            return 1
+        self.started = True
+        try:
+            if not self.stop_event.is_set():
+                self.show()
+                self._report_ready()
+            await self.stop_event.wait()
+        finally:
+            self.dispose()
+            await self._stop_runtime()
+        return 0
+
+    def _report_ready(self) -> None:
+        if self._on_ready is None:
+            return
+        try:
+            self._on_ready(self)
+        except Exception:
+            _log.exception("on_ready hook failed")
+
+    def dispose(self) -> None:
+        self.tray.dispose()
+        self.window.hide()
+        self.bridge.close()
+
+    async def _stop_runtime(self) -> None:
+        try:
+            await self.runtime.stop()
+        except Exception:
+            _log.exception("%s did not stop cleanly", APP_NAME)
+
+
+class SignalWakeup:
+    """Deliver SIGINT/SIGTERM to ``on_signal`` while Qt's C++ event loop is blocked.
+
+    Python runs a signal handler only when it next executes bytecode, which may be never while Qt
+    sleeps in poll(). ``signal.set_wakeup_fd`` makes the C-level handler write a byte to a socket that
+    a QSocketNotifier watches: Qt wakes up, calls into Python, the Python handler runs and records the
+    signal, and the notifier's slot dispatches it from ordinary loop context (not from inside the
+    handler, which may have interrupted the event loop's own bookkeeping).
+    """
+
+    def __init__(self, on_signal: Callable[[int], None], signals: tuple[int, ...] = STOP_SIGNALS) -> None:
+        self._on_signal = on_signal
+        self._signals = signals
+        self._pending: list[int] = []
+        self._previous: dict[int, Any] = {}
+        self._previous_fd: int | None = None
+        self._sockets: tuple[socket.socket, socket.socket] | None = None
+        self._notifier: QSocketNotifier | None = None
+        self._timer: QTimer | None = None
+
+    def install(self) -> None:
+        rsock, wsock = socket.socketpair()
+        rsock.setblocking(False)
+        wsock.setblocking(False)
+        try:
+            self._previous_fd = signal.set_wakeup_fd(wsock.fileno(), warn_on_full_buffer=False)
+        except (ValueError, OSError):
+            # Not the main thread or no usable fd: fall back to polling, so handlers still run.
+            rsock.close()
+            wsock.close()
+            self._timer = QTimer()
+            self._timer.setInterval(200)
+            self._timer.timeout.connect(self._dispatch)
+            self._timer.start()
+        else:
+            self._sockets = (rsock, wsock)
+            self._notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read)
+            self._notifier.activated.connect(self._drain)
+        for signum in self._signals:
+            self._previous[signum] = signal.signal(signum, self._handler)
+
+    def uninstall(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+        self._previous.clear()
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
+        if self._sockets is not None:
+            signal.set_wakeup_fd(self._previous_fd if self._previous_fd is not None else -1)
+            for sock in self._sockets:
+                sock.close()
+            self._sockets = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _handler(self, signum: int, _frame: FrameType | None) -> None:
+        self._pending.append(signum)
+
+    def _drain(self, *_args: object) -> None:
+        if self._sockets is not None:
+            try:
+                while self._sockets[0].recv(512):
+                    pass
+            except (BlockingIOError, InterruptedError):
+                pass
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self._pending:
+            signum = self._pending.pop(0)
+            try:
+                self._on_signal(signum)
+            except Exception:
+                _log.exception("signal handler failed")
+
+
+def _application() -> QApplication:
+    existing = QCoreApplication.instance()
+    if existing is not None:
+        if not isinstance(existing, QApplication):
+            raise RuntimeError("a non-widget Qt application already exists")
+        qt_app = existing
+    else:
+        qt_app = QApplication(sys.argv[:1])
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setApplicationDisplayName(APP_NAME)
+    qt_app.setApplicationVersion(__version__)
+    qt_app.setDesktopFileName("vansroute")
+    qt_app.setQuitOnLastWindowClosed(False)
+    return qt_app
+
+
+def run_desktop(
+    runtime: RuntimePort,
+    *,
+    icon_path: Path | None = None,
+    on_ready: Callable[[DesktopShell], object] | None = None,
+) -> int:
+    """Run the gateway with a tray icon until Quit, SIGINT or SIGTERM. Returns the exit code.
+
+    ``on_ready`` is called once the runtime has started and the UI is shown (a seam for tests and
+    screenshots).
+    """
+    qt_app = _application()
+    icon = app_icon(icon_path)
+    qt_app.setWindowIcon(icon)
+
+    async def main() -> int:
+        shell = DesktopShell(runtime, icon, on_ready=on_ready)
+
+        def on_signal(signum: int) -> None:
+            name = signal.Signals(signum).name
+            if shell.stop_event.is_set():
+                _log.info("%s received again; already stopping", name)
+            else:
+                _log.info("%s received; stopping", name)
+            shell.request_stop()
+
+        wakeup = SignalWakeup(on_signal)
+        wakeup.install()
+        try:
+            return await shell.run()
+        finally:
+            wakeup.uninstall()
+
+    code: int = qasync.run(main())
+    return code
