@@ -1,0 +1,86 @@
+"""The admin commands as a user types them: clear messages and non-zero exits on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import base_env, cli
+
+FAIL_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return base_env(tmp_path / "data", **FAIL_KEYRING)
+
+
+async def test_keys_lifecycle(env: dict[str, str]) -> None:
+    made = await cli(env, "keys", "create", "ci")
+    assert made.code == 0
+    key = made.out.strip().splitlines()[-1]
+    listed = await cli(env, "keys", "list")
+    assert "ci" in listed.out and key[:8] in listed.out and key not in listed.out
+    assert (await cli(env, "keys", "create", "ci")).code == 2  # name taken while active
+    assert (await cli(env, "keys", "revoke", "ci")).code == 0
+    assert "revoked" in (await cli(env, "keys", "list")).out
+    gone = await cli(env, "keys", "revoke", "ci")
+    assert gone.code == 2 and "error:" in gone.err
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "fragment"),
+    [
+        (["accounts", "add", "nope"], "sk-1", "no provider 'nope'"),
+        (["providers", "add", "x", "--type", "openai", "--base-url", "ftp://host"], "sk-1", "invalid base URL"),
+        (["providers", "add", "x", "--type", "openai", "--base-url", "not a url"], "sk-1", "invalid base URL"),
+        (["providers", "add", "x", "--type", "cohere", "--base-url", "http://h/v1"], "sk-1", "unknown provider type"),
+        (["providers", "add", "Bad Id", "--type", "openai", "--base-url", "http://h/v1"], "sk-1", "invalid provider id"),
+        (["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1"], "", "the API key is empty"),
+        (["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1"], "  \n", "the API key is empty"),
+        (["providers", "remove", "ghost"], None, "no provider 'ghost'"),
+        (["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1", "--key-env", "1BAD"], None, "variable"),
+    ],
+)
+async def test_bad_input_is_a_clear_error(env: dict[str, str], args: list[str], stdin: str | None, fragment: str) -> None:
+    result = await cli(env, *args, stdin=stdin)
+    assert result.code == 2, result
+    assert fragment in result.err
+    assert "Traceback" not in result.err
+
+
+async def test_duplicate_provider_id(env: dict[str, str]) -> None:
+    args = ["providers", "add", "acme", "--type", "openai", "--base-url", "http://127.0.0.1:1/v1", "--key-env", "ACME_KEY"]
+    assert (await cli(env, *args)).code == 0
+    again = await cli(env, *args)
+    assert again.code == 2
+    assert "provider 'acme' already exists" in again.err
+
+
+async def test_accounts_add_and_list_with_env_keys(env: dict[str, str]) -> None:
+    await cli(env, "providers", "add", "acme", "--type", "anthropic", "--base-url", "https://api.example.com", "--key-env", "K1")
+    added = await cli(env, "accounts", "add", "acme", "--key-env", "K2", "--priority", "5", "--label", "work")
+    assert added.code == 0, added.err
+    listed = await cli(env, "accounts", "list")
+    lines = listed.out.strip().splitlines()
+    assert lines[0].split()[:3] == ["ID", "PROVIDER", "LABEL"]
+    assert "work" in lines[1] and "5" in lines[1]  # higher priority first
+    assert "default" in lines[2]
+
+
+async def test_no_keyring_explains_what_to_do(env: dict[str, str]) -> None:
+    result = await cli(env, "providers", "add", "acme", "--type", "openai", "--base-url", "https://api.example.com/v1", stdin="sk-secret-value-123")
+    assert result.code == 1
+    assert "--key-env" in result.err
+    assert "sk-secret-value-123" not in result.err + result.out
+    assert "acme" not in (await cli(env, "providers", "list")).out  # nothing half-added
+
+
+async def test_data_dir_flag_on_every_command(tmp_path: Path) -> None:
+    env = base_env(tmp_path / "env-dir", **FAIL_KEYRING)
+    flagged = tmp_path / "flag-dir"
+    assert (await cli(env, "keys", "create", "a", "--data-dir", str(flagged))).code == 0
+    assert (await cli(env, "--data-dir", str(flagged), "keys", "list")).out.count("a") >= 1
+    assert (flagged / "vansroute.db").exists()
+    assert "no keys yet" in (await cli(env, "keys", "list")).out
