@@ -14,11 +14,8 @@ from typing import TextIO
 
 from app import __version__
 from app.core.errors import ConfigError, SecretStoreUnavailable, StoreError, VansRouteError
-from app.credentials.keyring_store import KeyringSecretStore
-from app.services.admin import AdminService, KeySource
+from app.services.admin import AdminService, KeySource, open_admin
 from app.services.config import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT, AppConfig, load_config
-from app.store.db import Database
-from app.store.repos import Store
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -33,15 +30,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="where VansRoute keeps its data (default: $VANSROUTE_DATA_DIR or the platform's user data dir)",
     )
     parser = argparse.ArgumentParser(
-        prog="vansroute", description="VansRoute: one local endpoint for every AI coding tool.", parents=[common]
+        prog="vansroute",
+        description="VansRoute: one local endpoint for every AI coding tool.",
+        parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"vansroute {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = sub.add_parser("serve", parents=[common], help="run the gateway (tray app where there is a display)")
-    serve.add_argument("--headless", action="store_true", help="no tray, plain asyncio: for servers and teams")
+    serve = sub.add_parser(
+        "serve", parents=[common], help="run the gateway (tray app where there is a display)"
+    )
+    serve.add_argument(
+        "--headless", action="store_true", help="no tray, plain asyncio: for servers and teams"
+    )
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)"
+    )
     serve.add_argument(
         "--max-body-mb",
         type=float,
@@ -67,13 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="add a provider with its first account; the API key is read from standard input",
     )
     padd.add_argument("id")
-    padd.add_argument("--type", dest="wire_format", required=True, help="openai | responses | anthropic | gemini")
+    padd.add_argument(
+        "--type", dest="wire_format", required=True, help="openai | responses | anthropic | gemini"
+    )
     padd.add_argument("--base-url", required=True, help="e.g. https://api.openai.com/v1")
     padd.add_argument("--models", default=None, help="comma-separated model ids offered (default: any)")
     padd.add_argument("--label", default="default", help="label of the first account (default: default)")
     _add_key_options(padd)
     providers.add_parser("list", parents=[common], help="list providers")
-    prm = providers.add_parser("remove", parents=[common], help="remove a provider, its accounts and their keys")
+    prm = providers.add_parser(
+        "remove", parents=[common], help="remove a provider, its accounts and their keys"
+    )
     prm.add_argument("id")
 
     accounts = sub.add_parser("accounts", parents=[common], help="accounts of a provider").add_subparsers(
@@ -142,13 +151,22 @@ class AdminCommands:
 
     def keys_create(self, args: argparse.Namespace) -> int:
         record, key = self.admin.create_key(args.name)
-        print(f"Created key '{record.name}'. Copy it now: it is stored hashed and shown only once.", file=self.err)
+        print(
+            f"Created key '{record.name}'. Copy it now: it is stored hashed and shown only once.",
+            file=self.err,
+        )
         print(key, file=self.out)
         return EXIT_OK
 
     def keys_list(self, args: argparse.Namespace) -> int:
         rows = [
-            (k.name, f"{k.prefix}…", "revoked" if k.revoked else "active", _when(k.created_at), _when(k.last_used_at))
+            (
+                k.name,
+                f"{k.prefix}…",
+                "revoked" if k.revoked else "active",
+                _when(k.created_at),
+                _when(k.last_used_at),
+            )
             for k in self.admin.list_keys()
         ]
         _table(self.out, ("NAME", "KEY", "STATE", "CREATED", "LAST USED"), rows, empty="no keys yet")
@@ -179,7 +197,13 @@ class AdminCommands:
 
     def providers_list(self, args: argparse.Namespace) -> int:
         rows = [
-            (s.provider.id, s.provider.wire_format.value, s.provider.base_url, ",".join(s.provider.models) or "(any)", str(len(s.accounts)))
+            (
+                s.provider.id,
+                s.provider.wire_format.value,
+                s.provider.base_url,
+                ",".join(s.provider.models) or "(any)",
+                str(len(s.accounts)),
+            )
             for s in self.admin.list_providers()
         ]
         _table(self.out, ("ID", "TYPE", "BASE URL", "MODELS", "ACCOUNTS"), rows, empty="no providers yet")
@@ -200,7 +224,10 @@ class AdminCommands:
             proxy_url=args.proxy,
             max_concurrency=args.max_concurrency,
         )
-        print(f"Added account '{account.label}' (id {account.id}) to provider '{account.provider_id}'.", file=self.out)
+        print(
+            f"Added account '{account.label}' (id {account.id}) to provider '{account.provider_id}'.",
+            file=self.out,
+        )
         return EXIT_OK
 
     def accounts_list(self, args: argparse.Namespace) -> int:
@@ -216,7 +243,12 @@ class AdminCommands:
             )
             for a in self.admin.list_accounts(args.provider_id)
         ]
-        _table(self.out, ("ID", "PROVIDER", "LABEL", "PRIORITY", "ENABLED", "KEY IN", "PROXY"), rows, empty="no accounts yet")
+        _table(
+            self.out,
+            ("ID", "PROVIDER", "LABEL", "PRIORITY", "ENABLED", "KEY IN", "PROXY"),
+            rows,
+            empty="no accounts yet",
+        )
         return EXIT_OK
 
     def accounts_remove(self, args: argparse.Namespace) -> int:
@@ -248,13 +280,8 @@ def run_admin(
     try:
         config = config_from(args, environ)
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database.open(config.database_url)
-        try:
-            db.migrate()
-            commands = AdminCommands(AdminService(Store(db), KeyringSecretStore(), environ), stdin, stdout, stderr)
-            return commands.run(args)
-        finally:
-            db.close()
+        with open_admin(config.database_url, environ) as admin:
+            return AdminCommands(admin, stdin, stdout, stderr).run(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=stderr)
         return EXIT_BAD_INPUT

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from app.cli import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, build_parser, config_from, run_admin
 from app.core.errors import ConfigError, VansRouteError
 from app.core.redact import RedactingFilter
-from app.credentials.keyring_store import KeyringSecretStore
 from app.services.config import AppConfig
 from app.services.runtime import Runtime
 
@@ -73,7 +72,7 @@ async def run_headless(runtime: Runtime) -> int:
 
 def _run_loop(coro_factory: object) -> int:
     try:
-        import uvloop  # noqa: PLC0415 - optional speed-up, absent on Windows
+        import uvloop
     except ImportError:
         return asyncio.run(coro_factory())  # type: ignore[operator, no-any-return]
     return uvloop.run(coro_factory())  # type: ignore[operator, no-any-return]
@@ -86,9 +85,9 @@ def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     desktop = not args.headless and has_display(environ)
     if not args.headless and not desktop:
         _log.warning("no display found: running headless (pass --headless to say so and silence this)")
-    runtime = Runtime(config, KeyringSecretStore(), environ=environ, mode="desktop" if desktop else "headless")
+    runtime = Runtime(config, environ=environ, mode="desktop" if desktop else "headless")
     if desktop:
-        from app.ui.loop import run_desktop  # noqa: PLC0415 - Qt is loaded only for the tray
+        from app.ui.loop import run_desktop
 
         return run_desktop(runtime)
     return _run_loop(lambda: run_headless(runtime))

@@ -12,14 +12,21 @@ import re
 _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"\b(vr-|sk-|sk-ant-|AIza)[A-Za-z0-9_-]{8,}"),
-    re.compile(r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|token|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{4,}"),
+    re.compile(
+        r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|token|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{4,}"
+    ),
     re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)"),
 )
 
 
 def redact(text: str) -> str:
     for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + "***" + (m.group(2) if (m.lastindex or 0) >= 2 else ""), text)
+        text = pattern.sub(
+            lambda m: (
+                (m.group(1) if m.lastindex else "") + "***" + (m.group(2) if (m.lastindex or 0) >= 2 else "")
+            ),
+            text,
+        )
     return text
 
 

@@ -63,7 +63,8 @@ def error_payload(
     return {
         "error": {
             "message": message,
-            "type": kind or _OPENAI_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error"),
+            "type": kind
+            or _OPENAI_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error"),
             "param": param,
             "code": code,
         }

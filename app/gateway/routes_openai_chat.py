@@ -25,7 +25,9 @@ from app.routing.snapshot import Candidate
 
 def _stream_error_event(err: UpstreamError) -> bytes:
     # The OpenAI SDK raises on a chunk with a top-level "error" key: the client learns the stream broke.
-    payload = error_payload(ClientFormat.OPENAI, err.status, err.message, code=err.code, kind=err.kind, param=None)
+    payload = error_payload(
+        ClientFormat.OPENAI, err.status, err.message, code=err.code, kind=err.kind, param=None
+    )
     return b"data: " + orjson.dumps(payload) + b"\n\n"
 
 
@@ -58,7 +60,11 @@ async def _handle(request: web.Request, log: RequestLog) -> web.StreamResponse:
     async def attempt(candidate: Candidate) -> UpstreamResponse:
         target = candidate.target
         outgoing: dict[str, Any] = {**body, "model": candidate.upstream_model}
-        headers = {"Content-Type": "application/json", "Accept": accept, **auth_headers(target.wire_format, target.api_key)}
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": accept,
+            **auth_headers(target.wire_format, target.api_key),
+        }
         return await ctx.transport.send(
             "POST",
             target.base_url + "/chat/completions",
@@ -84,4 +90,6 @@ async def _handle(request: web.Request, log: RequestLog) -> web.StreamResponse:
     data = await upstream.read()
     usage = usage_from_body(data)
     log.input_tokens, log.output_tokens = usage.input_tokens, usage.output_tokens
-    return web.Response(status=upstream.status, body=data, content_type=upstream.content_type or "application/json")
+    return web.Response(
+        status=upstream.status, body=data, content_type=upstream.content_type or "application/json"
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -69,7 +69,7 @@ class UpstreamResponse:
         finally:
             self._resp.release()
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
         """Yields body bytes as they arrive; raises UpstreamTimeout/UpstreamUnreachable on a stall or drop."""
         try:
             async for chunk in self._resp.content.iter_any():
@@ -149,7 +149,12 @@ class Transport:
                 resp = await session.request(method, url, data=body, headers=headers, proxy=http_proxy)
         except TimeoutError as exc:
             raise UpstreamTimeout(f"upstream sent no answer within {self.timeouts.first_byte:g} s") from exc
-        except (ProxyConnectionError, ProxyTimeoutError, ProxyError, aiohttp.ClientProxyConnectionError) as exc:
+        except (
+            ProxyConnectionError,
+            ProxyTimeoutError,
+            ProxyError,
+            aiohttp.ClientProxyConnectionError,
+        ) as exc:
             raise UpstreamUnreachable(f"proxy failed: {type(exc).__name__}") from exc
         except aiohttp.ClientConnectorError as exc:
             raise UpstreamUnreachable(f"cannot connect to upstream {exc.host}:{exc.port}") from exc

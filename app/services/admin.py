@@ -7,15 +7,18 @@ poll interval and swaps in a new routing snapshot, so no restart is needed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from app.core.errors import AlreadyExists, ConfigError, NotFound
 from app.core.records import AccountRecord, ApiKeyRecord, ProviderRecord
+from app.credentials.keyring_store import KeyringSecretStore
 from app.credentials.resolver import env_ref
 from app.credentials.secret_store import SecretStore
 from app.gateway.auth import hash_key, new_key
 from app.services import validation
+from app.store.db import Database
 from app.store.repos import Store
 
 _log = logging.getLogger(__name__)
@@ -118,7 +121,11 @@ class AdminService:
             raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")
         existing = {a.label for a in self._store.accounts.list(provider_id)}
         if label is None:
-            label = next(f"account-{n}" for n in range(len(existing) + 1, len(existing) + 1000) if f"account-{n}" not in existing)
+            label = next(
+                f"account-{n}"
+                for n in range(len(existing) + 1, len(existing) + 1000)
+                if f"account-{n}" not in existing
+            )
         validation.name(label, "account label")
         if label in existing:
             raise AlreadyExists(f"provider '{provider_id}' already has an account labelled '{label}'")
@@ -166,3 +173,16 @@ class AdminService:
             self._store.providers.remove(provider_id)
         except NotFound:
             pass
+
+
+@contextmanager
+def open_admin(
+    database_url: str, environ: Mapping[str, str], secrets: SecretStore | None = None
+) -> Iterator[AdminService]:
+    """An AdminService on a migrated database, closed on exit: what each CLI command runs against."""
+    db = Database.open(database_url)
+    try:
+        db.migrate()
+        yield AdminService(Store(db), KeyringSecretStore() if secrets is None else secrets, environ)
+    finally:
+        db.close()

@@ -13,6 +13,7 @@ import orjson
 from app import __version__
 from app.core.clock import Clock, SystemClock
 from app.core.events import EventBus, GatewayStateChanged, RequestFinished
+from app.credentials.keyring_store import KeyringSecretStore
 from app.credentials.resolver import SecretResolver
 from app.credentials.secret_store import SecretStore
 from app.gateway.app import create_app
@@ -36,7 +37,7 @@ class Runtime:
     def __init__(
         self,
         config: AppConfig,
-        secrets: SecretStore,
+        secrets: SecretStore | None = None,
         *,
         environ: Mapping[str, str] | None = None,
         mode: str = "headless",
@@ -46,7 +47,7 @@ class Runtime:
         self.config = config
         self.mode = mode
         self.bus = EventBus()
-        self._secrets = secrets
+        self._secrets = KeyringSecretStore() if secrets is None else secrets
         self._environ = dict(os.environ if environ is None else environ)
         self._clock = clock or SystemClock()
         self._reload_interval = reload_interval

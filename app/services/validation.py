@@ -24,7 +24,9 @@ def provider_id(value: str) -> str:
 
 def name(value: str, what: str) -> str:
     if not _NAME.match(value):
-        raise ConfigError(f"invalid {what} {value!r}: use letters, digits, spaces, '.', '_' or '-' (at most 64)")
+        raise ConfigError(
+            f"invalid {what} {value!r}: use letters, digits, spaces, '.', '_' or '-' (at most 64)"
+        )
     return value
 
 
@@ -71,7 +73,9 @@ def models(value: str | None) -> tuple[str, ...]:
 def secret(value: str) -> str:
     cleaned = value.strip()
     if not cleaned:
-        raise ConfigError("the API key is empty: pass it on standard input (e.g. `echo $KEY | vansroute ...`)")
+        raise ConfigError(
+            "the API key is empty: pass it on standard input (e.g. `echo $KEY | vansroute ...`)"
+        )
     if any(c.isspace() for c in cleaned):
         raise ConfigError("the API key contains whitespace; paste only the key")
     return cleaned

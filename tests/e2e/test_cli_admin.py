@@ -33,17 +33,47 @@ async def test_keys_lifecycle(env: dict[str, str]) -> None:
     ("args", "stdin", "fragment"),
     [
         (["accounts", "add", "nope"], "sk-1", "no provider 'nope'"),
-        (["providers", "add", "x", "--type", "openai", "--base-url", "ftp://host"], "sk-1", "invalid base URL"),
-        (["providers", "add", "x", "--type", "openai", "--base-url", "not a url"], "sk-1", "invalid base URL"),
-        (["providers", "add", "x", "--type", "cohere", "--base-url", "http://h/v1"], "sk-1", "unknown provider type"),
-        (["providers", "add", "Bad Id", "--type", "openai", "--base-url", "http://h/v1"], "sk-1", "invalid provider id"),
-        (["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1"], "", "the API key is empty"),
-        (["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1"], "  \n", "the API key is empty"),
+        (
+            ["providers", "add", "x", "--type", "openai", "--base-url", "ftp://host"],
+            "sk-1",
+            "invalid base URL",
+        ),
+        (
+            ["providers", "add", "x", "--type", "openai", "--base-url", "not a url"],
+            "sk-1",
+            "invalid base URL",
+        ),
+        (
+            ["providers", "add", "x", "--type", "cohere", "--base-url", "http://h/v1"],
+            "sk-1",
+            "unknown provider type",
+        ),
+        (
+            ["providers", "add", "Bad Id", "--type", "openai", "--base-url", "http://h/v1"],
+            "sk-1",
+            "invalid provider id",
+        ),
+        (
+            ["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1"],
+            "",
+            "the API key is empty",
+        ),
+        (
+            ["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1"],
+            "  \n",
+            "the API key is empty",
+        ),
         (["providers", "remove", "ghost"], None, "no provider 'ghost'"),
-        (["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1", "--key-env", "1BAD"], None, "variable"),
+        (
+            ["providers", "add", "x", "--type", "openai", "--base-url", "http://h/v1", "--key-env", "1BAD"],
+            None,
+            "variable",
+        ),
     ],
 )
-async def test_bad_input_is_a_clear_error(env: dict[str, str], args: list[str], stdin: str | None, fragment: str) -> None:
+async def test_bad_input_is_a_clear_error(
+    env: dict[str, str], args: list[str], stdin: str | None, fragment: str
+) -> None:
     result = await cli(env, *args, stdin=stdin)
     assert result.code == 2, result
     assert fragment in result.err
@@ -51,7 +81,17 @@ async def test_bad_input_is_a_clear_error(env: dict[str, str], args: list[str], 
 
 
 async def test_duplicate_provider_id(env: dict[str, str]) -> None:
-    args = ["providers", "add", "acme", "--type", "openai", "--base-url", "http://127.0.0.1:1/v1", "--key-env", "ACME_KEY"]
+    args = [
+        "providers",
+        "add",
+        "acme",
+        "--type",
+        "openai",
+        "--base-url",
+        "http://127.0.0.1:1/v1",
+        "--key-env",
+        "ACME_KEY",
+    ]
     assert (await cli(env, *args)).code == 0
     again = await cli(env, *args)
     assert again.code == 2
@@ -59,7 +99,18 @@ async def test_duplicate_provider_id(env: dict[str, str]) -> None:
 
 
 async def test_accounts_add_and_list_with_env_keys(env: dict[str, str]) -> None:
-    await cli(env, "providers", "add", "acme", "--type", "anthropic", "--base-url", "https://api.example.com", "--key-env", "K1")
+    await cli(
+        env,
+        "providers",
+        "add",
+        "acme",
+        "--type",
+        "anthropic",
+        "--base-url",
+        "https://api.example.com",
+        "--key-env",
+        "K1",
+    )
     added = await cli(env, "accounts", "add", "acme", "--key-env", "K2", "--priority", "5", "--label", "work")
     assert added.code == 0, added.err
     listed = await cli(env, "accounts", "list")
@@ -70,7 +121,17 @@ async def test_accounts_add_and_list_with_env_keys(env: dict[str, str]) -> None:
 
 
 async def test_no_keyring_explains_what_to_do(env: dict[str, str]) -> None:
-    result = await cli(env, "providers", "add", "acme", "--type", "openai", "--base-url", "https://api.example.com/v1", stdin="sk-secret-value-123")
+    result = await cli(
+        env,
+        "providers",
+        "add",
+        "acme",
+        "--type",
+        "openai",
+        "--base-url",
+        "https://api.example.com/v1",
+        stdin="sk-secret-value-123",
+    )
     assert result.code == 1
     assert "--key-env" in result.err
     assert "sk-secret-value-123" not in result.err + result.out

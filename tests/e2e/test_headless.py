@@ -28,8 +28,18 @@ async def test_quick_start_journey(tmp_path: Path, serving: list[Served]) -> Non
         assert key.startswith("vr-") and len(key) > 30
 
         added = await cli(
-            env, "providers", "add", "fake", "--type", "openai", "--base-url", fake.base_url,
-            "--models", "gpt-4o-mini", "--key-env", "UPSTREAM_KEY",
+            env,
+            "providers",
+            "add",
+            "fake",
+            "--type",
+            "openai",
+            "--base-url",
+            fake.base_url,
+            "--models",
+            "gpt-4o-mini",
+            "--key-env",
+            "UPSTREAM_KEY",
         )
         assert added.code == 0, added.err
         t_added = time.monotonic()
@@ -66,13 +76,26 @@ async def test_sigint_with_a_request_in_flight_finishes_it(tmp_path: Path, servi
     async with FakeOpenAI(api_key="sk-up") as fake:
         env = base_env(tmp_path / "data", UPSTREAM_KEY="sk-up")
         key = (await cli(env, "keys", "create", "k")).out.strip().splitlines()[-1]
-        await cli(env, "providers", "add", "fake", "--type", "openai", "--base-url", fake.base_url, "--key-env", "UPSTREAM_KEY")
+        await cli(
+            env,
+            "providers",
+            "add",
+            "fake",
+            "--type",
+            "openai",
+            "--base-url",
+            fake.base_url,
+            "--key-env",
+            "UPSTREAM_KEY",
+        )
         served = await start_serving(env, "--headless")
         serving.append(served)
         fake.script(Behaviour(delay_first_byte=0.6))
         async with openai.AsyncOpenAI(base_url=served.url + "/v1", api_key=key, max_retries=0) as client:
             pending = asyncio.ensure_future(
-                client.chat.completions.create(model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
+                client.chat.completions.create(
+                    model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+                )
             )
             while not fake.chat_requests:
                 await asyncio.sleep(0.01)
@@ -103,7 +126,9 @@ qt = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6"
 print("EXIT", code, "QT", qt)
 """
     env = base_env(tmp_path)
-    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert "EXIT 0 QT []" in done.stdout, done.stdout + done.stderr
 
 

@@ -55,13 +55,14 @@ async def test_streaming_completion_with_usage(routed: Gateway, fake_openai: Fak
 
 async def test_tool_call_stream_is_reassembled_by_the_sdk(routed: Gateway, fake_openai: FakeOpenAI) -> None:
     fake_openai.script(Behaviour(tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}]))
-    async with client(routed) as c:
-        async with c.beta.chat.completions.stream(
-            model="fake/gpt-4o-mini",
-            messages=[{"role": "user", "content": "weather?"}],
-            tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}],
-        ) as stream:
-            final = await stream.get_final_completion()
+    async with client(routed) as c, c.beta.chat.completions.stream(
+        model="fake/gpt-4o-mini",
+        messages=[{"role": "user", "content": "weather?"}],
+        tools=[
+            {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+        ],
+    ) as stream:
+        final = await stream.get_final_completion()
     call = final.choices[0].message.tool_calls[0]
     assert call.function.name == "get_weather"
     assert call.function.arguments == '{"city": "Paris"}' or call.function.arguments == '{"city":"Paris"}'
@@ -70,26 +71,26 @@ async def test_tool_call_stream_is_reassembled_by_the_sdk(routed: Gateway, fake_
 async def test_missing_or_wrong_key_is_401_in_openai_shape(routed: Gateway) -> None:
     async with client(routed, key="vr-not-a-real-key") as c:
         with pytest.raises(openai.AuthenticationError) as info:
-            await c.chat.completions.create(model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
+            await c.chat.completions.create(
+                model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+            )
     assert info.value.status_code == 401
     assert info.value.body["message"] == "invalid API key"
-    async with aiohttp.ClientSession() as s:
-        async with s.post(routed.v1 + "/chat/completions", json={}) as resp:
-            assert resp.status == 401
-            body = await resp.json()
+    async with aiohttp.ClientSession() as s, s.post(routed.v1 + "/chat/completions", json={}) as resp:
+        assert resp.status == 401
+        body = await resp.json()
     assert "missing API key" in body["error"]["message"]
     assert body["error"]["type"] == "authentication_error"
 
 
 async def test_x_api_key_header_is_accepted(routed: Gateway) -> None:
-    async with aiohttp.ClientSession() as s:
-        async with s.post(
-            routed.v1 + "/chat/completions",
-            json={"model": "fake/gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]},
-            headers={"x-api-key": routed.key},
-        ) as resp:
-            assert resp.status == 200
-            assert (await resp.json())["object"] == "chat.completion"
+    async with aiohttp.ClientSession() as s, s.post(
+        routed.v1 + "/chat/completions",
+        json={"model": "fake/gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]},
+        headers={"x-api-key": routed.key},
+    ) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["object"] == "chat.completion"
 
 
 @pytest.mark.parametrize(
@@ -105,14 +106,13 @@ async def test_x_api_key_header_is_accepted(routed: Gateway) -> None:
 async def test_malformed_requests_are_400_naming_the_field(
     routed: Gateway, payload: bytes, param: str | None, fragment: str
 ) -> None:
-    async with aiohttp.ClientSession() as s:
-        async with s.post(
-            routed.v1 + "/chat/completions",
-            data=payload,
-            headers={"Authorization": f"Bearer {routed.key}", "Content-Type": "application/json"},
-        ) as resp:
-            assert resp.status == 400
-            body = await resp.json()
+    async with aiohttp.ClientSession() as s, s.post(
+        routed.v1 + "/chat/completions",
+        data=payload,
+        headers={"Authorization": f"Bearer {routed.key}", "Content-Type": "application/json"},
+    ) as resp:
+        assert resp.status == 400
+        body = await resp.json()
     assert fragment in body["error"]["message"]
     assert body["error"]["param"] == param
     assert body["error"]["type"] == "invalid_request_error"
@@ -162,7 +162,9 @@ async def test_upstream_429_is_relayed_with_retry_after(routed: Gateway, fake_op
     fake_openai.script(Behaviour.rate_limited(retry_after=7))
     async with client(routed) as c:
         with pytest.raises(openai.RateLimitError) as info:
-            await c.chat.completions.create(model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
+            await c.chat.completions.create(
+                model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+            )
     assert info.value.response.headers["retry-after"] == "7"
     assert info.value.body["code"] == "rate_limit_exceeded"
 
@@ -171,7 +173,9 @@ async def test_upstream_500_is_relayed_with_its_status(routed: Gateway, fake_ope
     fake_openai.script(Behaviour.server_error(503))
     async with client(routed) as c:
         with pytest.raises(openai.APIStatusError) as info:
-            await c.chat.completions.create(model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
+            await c.chat.completions.create(
+                model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+            )
     assert info.value.status_code == 503
 
 
@@ -180,19 +184,27 @@ async def test_failing_account_falls_back_to_the_next(routed: Gateway, fake_open
     await routed.wait_for_config()
     fake_openai.script(Behaviour.rate_limited(retry_after=30))
     async with client(routed) as c:
-        reply = await c.chat.completions.create(model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
+        reply = await c.chat.completions.create(
+            model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+        )
     assert reply.choices[0].message.content == "Hello from fake upstream"
     assert len(fake_openai.chat_requests) == 2
 
 
 async def test_unreachable_upstream_is_502(gateway: Gateway) -> None:
     gateway.admin.add_provider(
-        "dead", wire_format="openai", base_url="http://127.0.0.1:9/v1", models=None, key=KeySource(value="sk-x")
+        "dead",
+        wire_format="openai",
+        base_url="http://127.0.0.1:9/v1",
+        models=None,
+        key=KeySource(value="sk-x"),
     )
     await gateway.wait_for_config()
     async with client(gateway) as c:
         with pytest.raises(openai.APIStatusError) as info:
-            await c.chat.completions.create(model="dead/anything", messages=[{"role": "user", "content": "x"}])
+            await c.chat.completions.create(
+                model="dead/anything", messages=[{"role": "user", "content": "x"}]
+            )
     assert info.value.status_code == 502
     assert "cannot connect" in info.value.body["message"]
 
@@ -214,7 +226,9 @@ async def test_mid_stream_drop_reaches_the_sdk_as_an_error(routed: Gateway, fake
 
 async def test_usage_is_recorded(routed: Gateway, fake_openai: FakeOpenAI) -> None:
     async with client(routed) as c:
-        await c.chat.completions.create(model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        await c.chat.completions.create(
+            model="fake/gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
         stream = await c.chat.completions.create(
             model="fake/gpt-4o-mini",
             messages=[{"role": "user", "content": "hi"}],

@@ -51,13 +51,17 @@ def test_gemini_shape() -> None:
 
 def test_upstream_error_in_the_clients_shape_is_relayed_with_retry_after() -> None:
     upstream = b'{"error": {"message": "slow down", "type": "requests", "param": null, "code": "rate_limit_exceeded"}}'
-    resp = error_response(ClientFormat.OPENAI, UpstreamHTTPError("x", status=429, body=upstream, retry_after=12))
+    resp = error_response(
+        ClientFormat.OPENAI, UpstreamHTTPError("x", status=429, body=upstream, retry_after=12)
+    )
     assert resp.status == 429
     assert resp.body == upstream
     assert resp.headers["Retry-After"] == "12"
 
 
 def test_upstream_error_in_another_shape_is_wrapped() -> None:
-    resp = error_response(ClientFormat.ANTHROPIC, UpstreamHTTPError("x", status=502, body=b"<html>bad gateway</html>"))
+    resp = error_response(
+        ClientFormat.ANTHROPIC, UpstreamHTTPError("x", status=502, body=b"<html>bad gateway</html>")
+    )
     assert resp.status == 502
     assert orjson.loads(resp.body)["type"] == "error"  # type: ignore[arg-type]

@@ -19,7 +19,9 @@ def snapshot(*providers: ProviderView) -> RoutingSnapshot:
 
 
 OPENROUTER = ProviderView("openrouter", WireFormat.OPENAI, "http://u", (), (target("openrouter", 1),))
-FAKE = ProviderView("fake", WireFormat.OPENAI, "http://u", ("gpt-4o", "gpt-4.1"), (target("fake", 2), target("fake", 3)))
+FAKE = ProviderView(
+    "fake", WireFormat.OPENAI, "http://u", ("gpt-4o", "gpt-4.1"), (target("fake", 2), target("fake", 3))
+)
 EMPTY = ProviderView("empty", WireFormat.OPENAI, "http://u", (), ())
 
 
@@ -71,4 +73,6 @@ def test_errors_name_the_problem(model: str, error: type[Exception], fragment: s
 
 
 def test_target_repr_never_shows_the_key() -> None:
-    assert "sk" not in repr(Target("p", WireFormat.OPENAI, "u", 1, "l", 0, api_key="sk-secret", proxy_url="socks5://u:pw@h"))
+    assert "sk" not in repr(
+        Target("p", WireFormat.OPENAI, "u", 1, "l", 0, api_key="sk-secret", proxy_url="socks5://u:pw@h")
+    )

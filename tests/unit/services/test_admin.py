@@ -48,7 +48,11 @@ def test_provider_key_goes_to_the_secret_store_not_the_database(
     admin: AdminService, store: Store, secrets: MemorySecretStore
 ) -> None:
     provider, account = admin.add_provider(
-        "acme", wire_format="openai", base_url="https://api.acme.ai/v1", models="m1,m2", key=KeySource(value="sk-acme-123")
+        "acme",
+        wire_format="openai",
+        base_url="https://api.acme.ai/v1",
+        models="m1,m2",
+        key=KeySource(value="sk-acme-123"),
     )
     assert provider.models == ("m1", "m2")
     assert account.secret_ref.startswith("keyring:")
@@ -65,23 +69,35 @@ def test_env_key_reference(admin: AdminService, secrets: MemorySecretStore) -> N
 
 
 def test_duplicate_provider_keeps_no_stray_secret(admin: AdminService, secrets: MemorySecretStore) -> None:
-    admin.add_provider("acme", wire_format="openai", base_url="https://a/v1", models=None, key=KeySource(value="k1"))
+    admin.add_provider(
+        "acme", wire_format="openai", base_url="https://a/v1", models=None, key=KeySource(value="k1")
+    )
     with pytest.raises(AlreadyExists, match="provider 'acme' already exists"):
-        admin.add_provider("acme", wire_format="openai", base_url="https://a/v1", models=None, key=KeySource(value="k2"))
+        admin.add_provider(
+            "acme", wire_format="openai", base_url="https://a/v1", models=None, key=KeySource(value="k2")
+        )
     assert len(secrets) == 1
 
 
 def test_validation_runs_before_the_keyring_is_touched(store: Store) -> None:
     admin = AdminService(store, NoKeyring(), {})
     with pytest.raises(ConfigError, match="invalid base URL"):
-        admin.add_provider("acme", wire_format="openai", base_url="nope", models=None, key=KeySource(value="k"))
+        admin.add_provider(
+            "acme", wire_format="openai", base_url="nope", models=None, key=KeySource(value="k")
+        )
     with pytest.raises(SecretStoreUnavailable):
-        admin.add_provider("acme", wire_format="openai", base_url="https://a/v1", models=None, key=KeySource(value="k"))
+        admin.add_provider(
+            "acme", wire_format="openai", base_url="https://a/v1", models=None, key=KeySource(value="k")
+        )
     assert store.providers.list() == ()
 
 
-def test_accounts_get_labels_and_removal_deletes_secrets(admin: AdminService, secrets: MemorySecretStore) -> None:
-    admin.add_provider("acme", wire_format="openai", base_url="https://a/v1", models=None, key=KeySource(value="k1"))
+def test_accounts_get_labels_and_removal_deletes_secrets(
+    admin: AdminService, secrets: MemorySecretStore
+) -> None:
+    admin.add_provider(
+        "acme", wire_format="openai", base_url="https://a/v1", models=None, key=KeySource(value="k1")
+    )
     second = admin.add_account("acme", key=KeySource(value="k2"))
     third = admin.add_account("acme", key=KeySource(value="k3"), priority=3)
     assert (second.label, third.label) == ("account-2", "account-3")

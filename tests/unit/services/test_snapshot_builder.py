@@ -34,10 +34,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def test_snapshot_orders_accounts_and_skips_unresolvable_ones(store: Store) -> None:
     secrets = CountingStore()
     admin = AdminService(store, secrets, {})
-    admin.add_provider("p", wire_format="openai", base_url="https://p/v1", models="m", key=KeySource(value="k-low"))
+    admin.add_provider(
+        "p", wire_format="openai", base_url="https://p/v1", models="m", key=KeySource(value="k-low")
+    )
     admin.add_account("p", key=KeySource(value="k-high"), priority=9, label="high")
     admin.add_account("p", key=KeySource(env_var="UNSET_VAR"), label="env")
-    _, key = admin.create_key("c")
+    admin.create_key("c")
     builder = SnapshotBuilder(store, SecretResolver(secrets, {}))
     snap = builder.build()
     view = snap.providers["p"]
@@ -52,7 +54,9 @@ def test_snapshot_orders_accounts_and_skips_unresolvable_ones(store: Store) -> N
 def test_rebuilds_reuse_resolved_secrets(store: Store) -> None:
     secrets = CountingStore()
     admin = AdminService(store, secrets, {})
-    admin.add_provider("p", wire_format="openai", base_url="https://p/v1", models=None, key=KeySource(value="k"))
+    admin.add_provider(
+        "p", wire_format="openai", base_url="https://p/v1", models=None, key=KeySource(value="k")
+    )
     builder = SnapshotBuilder(store, SecretResolver(secrets, {}))
     builder.build()
     builder.build()
@@ -61,7 +65,9 @@ def test_rebuilds_reuse_resolved_secrets(store: Store) -> None:
 
 def test_env_secret_resolves_from_the_given_environment(store: Store) -> None:
     admin = AdminService(store, MemorySecretStore(), {})
-    admin.add_provider("p", wire_format="openai", base_url="https://p/v1", models=None, key=KeySource(env_var="P_KEY"))
+    admin.add_provider(
+        "p", wire_format="openai", base_url="https://p/v1", models=None, key=KeySource(env_var="P_KEY")
+    )
     builder = SnapshotBuilder(store, SecretResolver(MemorySecretStore(), {"P_KEY": "from-env"}))
     assert builder.build().providers["p"].targets[0].api_key == "from-env"
 

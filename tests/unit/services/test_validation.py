@@ -22,7 +22,9 @@ def test_base_url_is_normalised() -> None:
     assert validation.base_url(" https://api.openai.com/v1/ ") == "https://api.openai.com/v1"
 
 
-@pytest.mark.parametrize("value", ["ftp://x", "api.openai.com", "http://", "https://h/v1?x=1", "http://h:99999/v1"])
+@pytest.mark.parametrize(
+    "value", ["ftp://x", "api.openai.com", "http://", "https://h/v1?x=1", "http://h:99999/v1"]
+)
 def test_bad_base_urls(value: str) -> None:
     with pytest.raises(ConfigError, match="invalid base URL"):
         validation.base_url(value)
