@@ -33,3 +33,8 @@ class MemorySecretStore:
 
     def __len__(self) -> int:
         return len(self._secrets)
+
+    def __bool__(self) -> bool:
+        # Without this, __len__ makes an empty store falsy, and `secrets or KeyringSecretStore()`
+        # would silently swap it for the real keyring.
+        return True

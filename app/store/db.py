@@ -15,6 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -27,6 +28,7 @@ _log = logging.getLogger(__name__)
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_MS = 5000
+_POSTGRES_WITHOUT_DRIVER = frozenset({"postgresql", "postgres"})
 
 
 def sqlite_url(path: Path) -> str:
@@ -67,7 +69,7 @@ class Database:
 
     @property
     def dialect(self) -> str:
-        """ "sqlite" or "postgresql"."""
+        """The backend's name: "sqlite" or "postgresql"."""
         return self._engine.dialect.name
 
     @property
@@ -78,7 +80,8 @@ class Database:
     def migrate(self, revision: str = "head") -> None:
         """Upgrade the schema to `revision` (default: the newest) in one transaction."""
         config = Config()
-        config.set_main_option("script_location", str(_MIGRATIONS))
+        # Config values go through ConfigParser interpolation: a '%' in the install path must be doubled.
+        config.set_main_option("script_location", str(_MIGRATIONS).replace("%", "%%"))
         try:
             with self._engine.begin() as connection:
                 config.attributes["connection"] = connection
@@ -91,8 +94,6 @@ class Database:
 
     def current_revision(self) -> str | None:
         """The Alembic revision the database is at (None before the first migration)."""
-        from alembic.runtime.migration import MigrationContext
-
         with self.connect("read the schema revision") as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
@@ -128,12 +129,17 @@ class Database:
 
 def _parse(url: str) -> URL:
     try:
-        return make_url(url)
+        parsed = make_url(url)
     except ArgumentError:
         # The raw string may hold a password: do not echo it.
         raise StoreError(
             "invalid database URL (expected e.g. sqlite:///path or postgresql+psycopg://...)"
         ) from None
+    if parsed.drivername in _POSTGRES_WITHOUT_DRIVER:
+        # Plain postgresql:// would make SQLAlchemy pick psycopg2, which VansRoute does not ship;
+        # postgres:// is what many hosting providers hand out.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def _mask(url: URL) -> str:
