@@ -23,6 +23,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app import __version__
+from app.core.tasks import spawn
 from app.ui.bridge import EventBridge
 from app.ui.icons import app_icon
 from app.ui.ports import RuntimePort
@@ -82,24 +83,48 @@ class DesktopShell:
             self.show_window()
 
     async def run(self) -> int:
-        """Start the runtime, show the UI, wait for a stop request, stop the runtime. Returns 0 or 1."""
+        """Start the runtime, show the UI, wait for a stop request, stop the runtime. Returns 0 or 1.
+
+        A stop request while the runtime is still starting (Ctrl+C during a slow start) cancels the
+        start and goes straight to ``stop()``.
+        """
         try:
-            await self.runtime.start()
-        except Exception:
-            _log.exception("%s could not start", APP_NAME)
+            started = await self._start_unless_stopped()
+        except Exception as exc:
+            # The traceback is already logged by spawn() for the failed start task.
+            _log.error("%s could not start: %s", APP_NAME, exc)
             await self._stop_runtime()
             self.dispose()
             return 1
-        self.started = True
         try:
-            if not self.stop_event.is_set():
+            if started:
+                self.started = True
                 self.show()
                 self._report_ready()
-            await self.stop_event.wait()
+                await self.stop_event.wait()
         finally:
             self.dispose()
             await self._stop_runtime()
         return 0
+
+    async def _start_unless_stopped(self) -> bool:
+        """Await ``runtime.start()``; False if a stop was requested first (the start is cancelled)."""
+        start = spawn(self.runtime.start(), name="runtime-start")
+        stop_requested = spawn(self.stop_event.wait(), name="runtime-start-stop-watch")
+        try:
+            await asyncio.wait((start, stop_requested), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop_requested.cancel()
+            if not start.done():
+                start.cancel()
+                # Let the start unwind; asyncio.wait never raises the child's CancelledError here,
+                # so a cancellation of this task itself still propagates.
+                await asyncio.wait((start,))
+        if start.cancelled():
+            _log.info("stop requested while starting")
+            return False
+        start.result()  # re-raises a failed start
+        return not self.stop_event.is_set()
 
     def _report_ready(self) -> None:
         if self._on_ready is None:

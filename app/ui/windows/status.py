@@ -95,6 +95,7 @@ class StatusWindow(QWidget):
         super().__init__(parent)
         self._status = status
         self._last: RuntimeStatus | None = None
+        self._placed = False
         self.setObjectName("statusWindow")
         self.setWindowTitle(APP_NAME)
         if icon is not None:
@@ -147,7 +148,7 @@ class StatusWindow(QWidget):
         self.copy_button.clicked.connect(self.copy_url)
         url_row.addWidget(self.url_label, 1)
         url_row.addWidget(self.copy_button, 0)
-        form.addRow("Address", url_row)
+        form.addRow(_field("Address", self), url_row)
 
         state_row = QHBoxLayout()
         state_row.setSpacing(8)
@@ -156,21 +157,21 @@ class StatusWindow(QWidget):
         self.state_label = _value_label(self)
         state_row.addWidget(self.state_dot, 0, Qt.AlignmentFlag.AlignVCenter)
         state_row.addWidget(self.state_label, 1)
-        form.addRow("State", state_row)
+        form.addRow(_field("State", self), state_row)
 
         self.uptime_label = _value_label(self)
-        form.addRow("Uptime", self.uptime_label)
+        form.addRow(_field("Uptime", self), self.uptime_label)
         self.requests_label = _value_label(self)
-        form.addRow("Requests served", self.requests_label)
+        form.addRow(_field("Requests served", self), self.requests_label)
         self.providers_label = _value_label(self)
-        form.addRow("Providers", self.providers_label)
+        form.addRow(_field("Providers", self), self.providers_label)
         self.accounts_label = _value_label(self)
-        form.addRow("Accounts", self.accounts_label)
+        form.addRow(_field("Accounts", self), self.accounts_label)
         self.keys_label = _value_label(self)
-        form.addRow("API keys", self.keys_label)
+        form.addRow(_field("API keys", self), self.keys_label)
         self.data_dir_label = ElidedLabel(self)
         self.data_dir_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("Data folder", self.data_dir_label)
+        form.addRow(_field("Data folder", self), self.data_dir_label)
         outer.addLayout(form)
 
         outer.addStretch(1)
@@ -220,6 +221,9 @@ class StatusWindow(QWidget):
     # -- Qt events ----------------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
+        if not self._placed:
+            self._placed = True
+            self._center_on_screen()
         self.refresh()
         self.timer.start()
         super().showEvent(event)
@@ -234,6 +238,17 @@ class StatusWindow(QWidget):
             self.closed.emit()
 
     # -- internals ----------------------------------------------------------------------------------
+
+    def _center_on_screen(self) -> None:
+        # Window managers usually place new windows well; without one (or on first show before it
+        # does) the window would sit in a corner. Wayland ignores move(), which is fine.
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        self.adjustSize()
+        frame = self.frameGeometry()
+        frame.moveCenter(screen.availableGeometry().center())
+        self.move(frame.topLeft())
 
     def _on_state_changed(self, event: GatewayStateChanged) -> None:
         try:
@@ -263,6 +278,12 @@ class StatusWindow(QWidget):
         self.keys_label.setText(f"{s.api_keys:,}")
         self.data_dir_label.set_full_text(s.data_dir)
         self.version_label.setText(f"Version {s.version} · {s.mode} mode")
+
+
+def _field(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    _mute(label)
+    return label
 
 
 def _mute(label: QLabel) -> None:
