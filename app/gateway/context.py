@@ -22,6 +22,7 @@ class GatewayContext:
     max_body_bytes: int = 32 * 1024 * 1024
     started_at: float = 0.0
     state: str = "starting"
+    mode: str = "headless"
     requests_served: int = 0
 
 

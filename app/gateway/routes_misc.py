@@ -28,6 +28,7 @@ async def health(request: web.Request) -> web.Response:
             "status": "ok" if ctx.state == "serving" else ctx.state,
             "state": ctx.state,
             "version": ctx.version,
+            "mode": ctx.mode,
             "uptime_s": round(uptime, 3),
             "providers": len(snapshot.providers),
             "accounts": snapshot.accounts_total,

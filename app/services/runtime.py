@@ -65,6 +65,7 @@ class Runtime:
             bus=self.bus,
             clock=self._clock,
             max_body_bytes=config.max_body_bytes,
+            mode=mode,
         )
 
     @property

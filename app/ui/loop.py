@@ -77,6 +77,7 @@ class DesktopShell:
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray_available = True
             self.tray.show()
+            _log.info("tray icon shown")
         else:
             _log.warning("no system tray available; showing the status window instead (close it to quit)")
             self.window.closed.connect(self.request_stop)

@@ -15,6 +15,8 @@ import aiohttp
 import orjson
 import pytest
 
+from tests.ui.test_tray_xvfb import x_display  # noqa: F401 - Xvfb + tray host, for the desktop test
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-import orjson
 import openai
+import orjson
 import pytest
 
 from tests.e2e.conftest import ROOT

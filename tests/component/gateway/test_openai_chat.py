@@ -55,13 +55,16 @@ async def test_streaming_completion_with_usage(routed: Gateway, fake_openai: Fak
 
 async def test_tool_call_stream_is_reassembled_by_the_sdk(routed: Gateway, fake_openai: FakeOpenAI) -> None:
     fake_openai.script(Behaviour(tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}]))
-    async with client(routed) as c, c.beta.chat.completions.stream(
-        model="fake/gpt-4o-mini",
-        messages=[{"role": "user", "content": "weather?"}],
-        tools=[
-            {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
-        ],
-    ) as stream:
+    async with (
+        client(routed) as c,
+        c.beta.chat.completions.stream(
+            model="fake/gpt-4o-mini",
+            messages=[{"role": "user", "content": "weather?"}],
+            tools=[
+                {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+            ],
+        ) as stream,
+    ):
         final = await stream.get_final_completion()
     call = final.choices[0].message.tool_calls[0]
     assert call.function.name == "get_weather"
@@ -84,11 +87,14 @@ async def test_missing_or_wrong_key_is_401_in_openai_shape(routed: Gateway) -> N
 
 
 async def test_x_api_key_header_is_accepted(routed: Gateway) -> None:
-    async with aiohttp.ClientSession() as s, s.post(
-        routed.v1 + "/chat/completions",
-        json={"model": "fake/gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]},
-        headers={"x-api-key": routed.key},
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            routed.v1 + "/chat/completions",
+            json={"model": "fake/gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]},
+            headers={"x-api-key": routed.key},
+        ) as resp,
+    ):
         assert resp.status == 200
         assert (await resp.json())["object"] == "chat.completion"
 
@@ -106,11 +112,14 @@ async def test_x_api_key_header_is_accepted(routed: Gateway) -> None:
 async def test_malformed_requests_are_400_naming_the_field(
     routed: Gateway, payload: bytes, param: str | None, fragment: str
 ) -> None:
-    async with aiohttp.ClientSession() as s, s.post(
-        routed.v1 + "/chat/completions",
-        data=payload,
-        headers={"Authorization": f"Bearer {routed.key}", "Content-Type": "application/json"},
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            routed.v1 + "/chat/completions",
+            data=payload,
+            headers={"Authorization": f"Bearer {routed.key}", "Content-Type": "application/json"},
+        ) as resp,
+    ):
         assert resp.status == 400
         body = await resp.json()
     assert fragment in body["error"]["message"]

@@ -64,10 +64,9 @@ def test_safe_url_masks_the_password(tmp_path: Path) -> None:
     assert "cannot connect" in message
 
 
-def test_postgres_url_without_driver_uses_psycopg_3(db_url: str) -> None:
-    url = make_url(db_url)
-    if url.get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL only")
+@pytest.mark.postgres
+def test_postgres_url_without_driver_uses_psycopg_3(postgres_database: str) -> None:
+    url = make_url(postgres_database)
     for scheme in ("postgresql", "postgres"):
         db = Database.open(url.set(drivername=scheme).render_as_string(hide_password=False))
         try:
