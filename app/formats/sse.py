@@ -18,7 +18,7 @@ class SSEEvent:
 
 
 class SSEParser:
-    __slots__ = ("_buffer", "_data", "_event", "_id", "_pending_cr")
+    __slots__ = ("_buffer", "_data", "_event", "_id", "_pending_cr", "_started")
 
     def __init__(self) -> None:
         self._buffer = b""
@@ -26,6 +26,7 @@ class SSEParser:
         self._event: str | None = None
         self._id: str | None = None
         self._pending_cr = False
+        self._started = False
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         if not chunk:
@@ -36,6 +37,14 @@ class SSEParser:
             if chunk.startswith(b"\n"):
                 chunk = chunk[1:]
         buffer = self._buffer + chunk
+        if not self._started:
+            # A UTF-8 byte-order mark may open the stream; it is not part of the first field name.
+            if len(buffer) < 3 and b"\xef\xbb\xbf".startswith(buffer):
+                self._buffer = buffer
+                return []
+            self._started = True
+            if buffer.startswith(b"\xef\xbb\xbf"):
+                buffer = buffer[3:]
         if b"\r" in buffer:
             if buffer.endswith(b"\r"):
                 self._pending_cr = True

@@ -85,6 +85,10 @@ class Behaviour:
     ``usage``             overrides: ``prompt_tokens``, ``completion_tokens``, ``total_tokens``,
                           ``cached_tokens``, ``reasoning_tokens``.
     ``finish_reason``     default ``"tool_calls"`` with tool calls, else ``"stop"``.
+    ``reasoning``         visible reasoning sent before the answer the way DeepSeek, vLLM and other
+                          OpenAI-compatible servers do: ``message.reasoning_content`` and
+                          ``delta.reasoning_content`` chunks (one per word). Its words count as
+                          completion and reasoning tokens. ``None`` (default): no reasoning at all.
     """
 
     status: int = 200
@@ -100,6 +104,7 @@ class Behaviour:
     tool_calls: Sequence[Mapping[str, Any]] | None = None
     usage: Mapping[str, int] | None = None
     finish_reason: str | None = None
+    reasoning: str | None = None
 
     def __post_init__(self) -> None:
         if self.chunks is not None and self.chunks < 1:
@@ -601,6 +606,8 @@ class FakeOpenAI:
         self, request: web.Request, rec: RecordedRequest, behaviour: Behaviour, answer: _Answer
     ) -> web.StreamResponse:
         message: dict[str, Any] = {"role": "assistant", "content": answer.text}
+        if answer.reasoning is not None:
+            message["reasoning_content"] = answer.reasoning
         if answer.tool_calls:
             message["tool_calls"] = [
                 {"id": tc_id, "type": "function", "function": {"name": name, "arguments": args}}
@@ -710,6 +717,7 @@ class _Answer:
     tool_calls: tuple[tuple[str, str, str], ...]  # (id, name, arguments)
     usage: dict[str, Any]
     finish_reason: str
+    reasoning: str | None = None
 
     @classmethod
     def build(cls, fake: FakeOpenAI, payload: dict[str, Any], behaviour: Behaviour) -> _Answer:
@@ -742,8 +750,11 @@ class _Answer:
         prompt_tokens = max(
             1, sum(count_words(_message_text(m.get("content"))) for m in messages if isinstance(m, dict))
         )
-        completion_tokens = count_words(text or "") + sum(
-            1 + len(_ARG_TOKEN.findall(args)) for _, _, args in tool_calls
+        reasoning_tokens = count_words(behaviour.reasoning or "")
+        completion_tokens = (
+            count_words(text or "")
+            + sum(1 + len(_ARG_TOKEN.findall(args)) for _, _, args in tool_calls)
+            + reasoning_tokens
         )
         overrides = behaviour.usage or {}
         prompt_tokens = overrides.get("prompt_tokens", prompt_tokens)
@@ -754,7 +765,7 @@ class _Answer:
             "total_tokens": overrides.get("total_tokens", prompt_tokens + completion_tokens),
             "prompt_tokens_details": {"cached_tokens": overrides.get("cached_tokens", 0), "audio_tokens": 0},
             "completion_tokens_details": {
-                "reasoning_tokens": overrides.get("reasoning_tokens", 0),
+                "reasoning_tokens": overrides.get("reasoning_tokens", reasoning_tokens),
                 "audio_tokens": 0,
                 "accepted_prediction_tokens": 0,
                 "rejected_prediction_tokens": 0,
@@ -768,6 +779,7 @@ class _Answer:
             tool_calls=tool_calls,
             usage=usage,
             finish_reason=behaviour.finish_reason or ("tool_calls" if tool_calls else "stop"),
+            reasoning=behaviour.reasoning,
         )
 
     def stream_events(self, behaviour: Behaviour, include_usage: bool) -> list[bytes]:
@@ -810,7 +822,14 @@ class _Answer:
             )
 
         events: list[bytes] = []
-        if self.text is None:
+        if self.reasoning is not None:
+            # Reasoning first (DeepSeek style), then the answer or the tool calls after the role chunk.
+            events.append(chunk({"role": "assistant", "content": "", "refusal": None}))
+            events.extend(chunk({"reasoning_content": piece}) for piece in split_text(self.reasoning))
+            events.extend(
+                chunk({"content": piece}) for piece in split_text(self.text or "", behaviour.chunks)
+            )
+        elif self.text is None:
             # Tool-call-only answer: OpenAI puts the first tool call header into the role chunk.
             first = {
                 "role": "assistant",
