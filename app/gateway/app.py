@@ -10,8 +10,14 @@ from aiohttp.typedefs import Handler
 from app.core.errors import GatewayError, InvalidRequest, NotFoundError
 from app.gateway.context import CONTEXT, GatewayContext
 from app.gateway.errors import error_response, format_for_path
-from app.gateway.routes_misc import health, list_models, root
-from app.gateway.routes_openai_chat import chat_completions
+from app.gateway.routes_generate import (
+    chat_completions,
+    count_tokens,
+    gemini_model_action,
+    messages,
+    responses,
+)
+from app.gateway.routes_misc import health, list_gemini_models, list_models, root
 
 _log = logging.getLogger(__name__)
 
@@ -50,6 +56,11 @@ def create_app(ctx: GatewayContext) -> web.Application:
     app[CONTEXT] = ctx
     app.router.add_get("/", root)  # add_get answers HEAD too: Claude Code probes `HEAD /`
     app.router.add_get("/health", health)
-    app.router.add_route("POST", "/v1/chat/completions", chat_completions)
-    app.router.add_route("GET", "/v1/models", list_models)
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/responses", responses)
+    app.router.add_post("/v1/messages", messages)
+    app.router.add_post("/v1/messages/count_tokens", count_tokens)
+    app.router.add_post("/v1beta/models/{target:.+}", gemini_model_action)
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/v1beta/models", list_gemini_models)
     return app

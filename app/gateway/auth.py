@@ -30,6 +30,8 @@ def presented_key(request: web.Request) -> str | None:
         if scheme.lower() == "bearer" and token.strip():
             return token.strip()
     key = request.headers.get("x-api-key") or request.headers.get("x-goog-api-key")
+    if not key and request.path.startswith("/v1beta/"):
+        key = request.query.get("key")  # Gemini clients may pass the key as ?key=
     return key.strip() if key else None
 
 

@@ -38,13 +38,47 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-async def list_models(request: web.Request) -> web.Response:
+def _model_ids(request: web.Request) -> list[tuple[str, str]]:
     ctx = request.app[CONTEXT]
     snapshot = ctx.snapshots.current
     authenticate(request, snapshot)
-    data = [
-        {"id": f"{pid}/{model}", "object": "model", "created": 0, "owned_by": pid}
+    return [
+        (pid, f"{pid}/{model}")
         for pid in sorted(snapshot.providers)
         for model in snapshot.providers[pid].models
     ]
-    return _json({"object": "list", "data": data})
+
+
+# Claude Code validates created_at as a timestamp; the gateway does not know when a model was released.
+_EPOCH = "1970-01-01T00:00:00Z"
+
+
+async def list_models(request: web.Request) -> web.Response:
+    """OpenAI's list shape, or Anthropic's when the caller speaks Anthropic (Claude Code sends
+    `anthropic-version` with its `GET /v1/models?limit=1000`)."""
+    ids = _model_ids(request)
+    if "anthropic-version" in request.headers:
+        data = [{"type": "model", "id": mid, "display_name": mid, "created_at": _EPOCH} for _, mid in ids]
+        return _json(
+            {
+                "data": data,
+                "has_more": False,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+            }
+        )
+    return _json(
+        {
+            "object": "list",
+            "data": [{"id": mid, "object": "model", "created": 0, "owned_by": pid} for pid, mid in ids],
+        }
+    )
+
+
+async def list_gemini_models(request: web.Request) -> web.Response:
+    methods = ["generateContent", "streamGenerateContent", "countTokens"]
+    models = [
+        {"name": f"models/{mid}", "displayName": mid, "supportedGenerationMethods": methods}
+        for _, mid in _model_ids(request)
+    ]
+    return _json({"models": models})

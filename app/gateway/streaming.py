@@ -21,11 +21,15 @@ SSE_HEADERS = {
     # Tell any reverse proxy in front of a team gateway not to buffer the stream.
     "X-Accel-Buffering": "no",
 }
-_TAIL_CHUNKS = 4
+# Usage sits at the start (Anthropic's message_start) and at the end of a stream; a Responses
+# `response.completed` event repeats the whole output, hence the generous tail.
+_HEAD_BYTES = 8192
+_TAIL_BYTES = 65536
 
 
 @dataclass(frozen=True, slots=True)
 class RelayOutcome:
+    head: bytes
     tail: bytes
     error: UpstreamError | None
     client_gone: bool
@@ -39,13 +43,20 @@ async def relay_sse(
 ) -> tuple[web.StreamResponse, RelayOutcome]:
     response = web.StreamResponse(status=upstream.status, headers=SSE_HEADERS)
     await response.prepare(request)
-    last: deque[bytes] = deque(maxlen=_TAIL_CHUNKS)
+    head = bytearray()
+    last: deque[bytes] = deque()
+    kept = 0
     error: UpstreamError | None = None
     client_gone = False
     chunks = upstream.chunks()
     try:
         async for chunk in chunks:
+            if len(head) < _HEAD_BYTES:
+                head += chunk[: _HEAD_BYTES - len(head)]
             last.append(chunk)
+            kept += len(chunk)
+            while kept - len(last[0]) >= _TAIL_BYTES:
+                kept -= len(last.popleft())
             await response.write(chunk)
     except UpstreamError as exc:
         # After the first byte there is no fallback: tell the client in its own stream format.
@@ -60,4 +71,6 @@ async def relay_sse(
     if not client_gone:
         with contextlib.suppress(ConnectionError):
             await response.write_eof()
-    return response, RelayOutcome(tail=b"".join(last), error=error, client_gone=client_gone)
+    return response, RelayOutcome(
+        head=bytes(head), tail=b"".join(last)[-_TAIL_BYTES:], error=error, client_gone=client_gone
+    )

@@ -807,7 +807,8 @@ class _Answer:
 
         calls: list[dict[str, Any]] = []
         for tc in behaviour.tool_calls or ():
-            args = tc.get("args", {})
+            # "arguments" too, as the other fakes spell it, so one script serves every upstream.
+            args = tc.get("args", tc.get("arguments", {}))
             call: dict[str, Any] = {
                 "name": str(tc["name"]),
                 "args": orjson.loads(args) if isinstance(args, str) else dict(args),

@@ -1,0 +1,282 @@
+"""One request through the gateway, whatever the client's format and the upstream's.
+
+Same format in and out is passthrough: the client's body goes upstream with only the model (and auth)
+changed, and the answer comes back byte for byte while usage is read on the side. Otherwise the body
+is decoded into the canonical form once, encoded for each candidate's format, and the answer (or its
+stream, event by event) is translated back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from app.core.errors import GatewayError, InvalidRequest, UpstreamError, UpstreamHTTPError
+from app.core.records import WireFormat
+from app.formats.adapter import ErrorInfo, FormatAdapter
+from app.formats.ir import Drop, Reasoning, Request, StreamEnd, StreamError, Usage
+from app.formats.registry import adapter_for
+from app.gateway.accounting import RequestLog
+from app.gateway.auth import authenticate
+from app.gateway.context import CONTEXT, GatewayContext
+from app.gateway.request_body import read_json_object, require_list, require_str
+from app.gateway.streaming import SSE_HEADERS, relay_sse
+from app.gateway.upstream_headers import upstream_headers
+from app.providers.transport import UpstreamResponse
+from app.routing.execute import first_answer
+from app.routing.model_suffix import split_reasoning_suffix
+from app.routing.resolve import resolve
+from app.routing.snapshot import Candidate
+
+_log = logging.getLogger(__name__)
+
+# The fields each format cannot do without; checked even on the passthrough path, so a malformed
+# request gets a 400 from us rather than a confusing one from the upstream.
+_REQUIRED_LISTS: Mapping[WireFormat, str] = {
+    WireFormat.OPENAI: "messages",
+    WireFormat.ANTHROPIC: "messages",
+    WireFormat.GEMINI: "contents",
+}
+
+
+class TranslatedUpstreamError(UpstreamError):
+    """An upstream error re-expressed in canonical terms, to be rendered in the client's format."""
+
+    def __init__(self, info: ErrorInfo, retry_after: float | None) -> None:
+        super().__init__(info.message, param=info.param)
+        self.status = info.status
+        self.kind = info.kind
+        self.code = info.code or self.code
+        self.retry_after = retry_after
+
+
+class _Call:
+    """The state of one request: the client's body, its canonical form (decoded at most once)."""
+
+    def __init__(
+        self,
+        ctx: GatewayContext,
+        client_format: WireFormat,
+        body: dict[str, Any],
+        model: str,
+        stream: bool,
+        reasoning: Reasoning | None,
+        headers: Mapping[str, str],
+    ) -> None:
+        self.ctx = ctx
+        self.client_format = client_format
+        self.client: FormatAdapter = adapter_for(client_format)
+        self.body = body
+        self.model = model
+        self.stream = stream
+        self.reasoning = reasoning
+        self.client_headers = headers
+        self._canonical: Request | None = None
+        self.drops: tuple[Drop, ...] = ()
+
+    def canonical(self) -> Request:
+        if self._canonical is None:
+            decoded = self.client.decode_request(self.body, model=self.model, stream=self.stream)
+            if self.reasoning is not None:
+                decoded = dataclasses.replace(
+                    decoded, reasoning=_merge_reasoning(decoded.reasoning, self.reasoning)
+                )
+            self._canonical = decoded
+        return self._canonical
+
+    def passthrough(self, candidate: Candidate) -> bool:
+        # A reasoning suffix has to be written into the body: that needs the canonical route.
+        return candidate.target.wire_format == self.client_format and self.reasoning is None
+
+    def upstream_body(self, candidate: Candidate) -> bytes:
+        target = candidate.target
+        if self.passthrough(candidate):
+            if self.client_format is WireFormat.GEMINI:
+                return orjson.dumps(self.body)  # Gemini names the model in the URL, not the body
+            return orjson.dumps({**self.body, "model": candidate.upstream_model})
+        upstream = adapter_for(target.wire_format)
+        encoded = upstream.encode_request(
+            dataclasses.replace(self.canonical(), model=candidate.upstream_model)
+        )
+        if encoded.drops:
+            self.drops = encoded.drops
+            for drop in encoded.drops:
+                _log.debug(
+                    "%s → %s dropped %s: %s", self.client_format, target.wire_format, drop.field, drop.reason
+                )
+        return orjson.dumps(encoded.body)
+
+
+def _merge_reasoning(current: Reasoning | None, suffix: Reasoning) -> Reasoning:
+    if current is None:
+        return suffix
+    return dataclasses.replace(current, effort=suffix.effort, budget_tokens=suffix.budget_tokens)
+
+
+async def handle(
+    request: web.Request,
+    client_format: WireFormat,
+    *,
+    model: str | None = None,
+    stream: bool | None = None,
+) -> web.StreamResponse:
+    """Serves one generation request. `model`/`stream` come from the URL for Gemini."""
+    ctx = request.app[CONTEXT]
+    log = RequestLog(ctx, client_format, ctx.clock.monotonic())
+    try:
+        return await _handle(request, ctx, log, client_format, model, stream)
+    except GatewayError as exc:
+        log.status = exc.status
+        log.error = exc.code
+        raise
+    finally:
+        log.publish()
+
+
+async def _handle(
+    request: web.Request,
+    ctx: GatewayContext,
+    log: RequestLog,
+    client_format: WireFormat,
+    model_from_url: str | None,
+    stream_from_url: bool | None,
+) -> web.StreamResponse:
+    snapshot = ctx.snapshots.current
+    log.api_key_name = authenticate(request, snapshot).name
+    body = await read_json_object(request)
+    model = model_from_url if model_from_url is not None else require_str(body, "model")
+    required = _REQUIRED_LISTS.get(client_format)
+    if required is not None:
+        require_list(body, required)
+    elif "input" not in body:
+        raise InvalidRequest("missing required field 'input'", param="input")
+    stream = stream_from_url if stream_from_url is not None else body.get("stream") is True
+    log.model, log.stream = model, stream
+    base_model, reasoning = split_reasoning_suffix(model)
+    candidates = resolve(snapshot, base_model)
+    call = _Call(ctx, client_format, body, model, stream, reasoning, request.headers)
+    if reasoning is not None or any(not call.passthrough(c) for c in candidates):
+        call.canonical()  # a malformed body is the client's 400, before any upstream is tried
+
+    async def attempt(candidate: Candidate) -> UpstreamResponse:
+        target = candidate.target
+        upstream = adapter_for(target.wire_format)
+        try:
+            return await ctx.transport.send(
+                "POST",
+                target.base_url + upstream.upstream_path(candidate.upstream_model, stream),
+                body=call.upstream_body(candidate),
+                headers=upstream_headers(target, client_format, request.headers, stream=stream),
+                proxy_url=target.proxy_url,
+            )
+        except UpstreamHTTPError as exc:
+            if call.passthrough(candidate):
+                raise  # already in the client's shape: relayed as is
+            info = upstream.decode_error(exc.status, exc.body)
+            raise TranslatedUpstreamError(info, exc.retry_after) from None
+
+    chosen, upstream_response = await first_answer(candidates, attempt)
+    log.provider_id = chosen.target.provider_id
+    log.account_id = chosen.target.account_id
+    if call.passthrough(chosen):
+        return await _relay_passthrough(request, call, upstream_response, log)
+    return await _relay_translated(request, call, chosen, upstream_response, log)
+
+
+async def _relay_passthrough(
+    request: web.Request, call: _Call, upstream: UpstreamResponse, log: RequestLog
+) -> web.StreamResponse:
+    if call.stream and upstream.content_type == "text/event-stream":
+
+        def stream_error(err: UpstreamError) -> bytes:
+            return call.client.encode_stream_error(ErrorInfo(err.status, err.message, err.kind, err.code))
+
+        response, outcome = await relay_sse(request, upstream, error_event=stream_error)
+        _record_outcome(log, outcome.error, outcome.client_gone)
+        _record_usage(log, call.client.usage_from_stream(outcome.head, outcome.tail))
+        return response
+    data = await upstream.read()
+    _record_usage(log, call.client.usage_from_body(data))
+    return web.Response(
+        status=upstream.status, body=data, content_type=upstream.content_type or "application/json"
+    )
+
+
+async def _relay_translated(
+    request: web.Request, call: _Call, chosen: Candidate, upstream: UpstreamResponse, log: RequestLog
+) -> web.StreamResponse:
+    up = adapter_for(chosen.target.wire_format)
+    client_request = call.canonical()
+    if not (call.stream and upstream.content_type == "text/event-stream"):
+        data = await upstream.read()
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise TranslatedUpstreamError(
+                ErrorInfo(502, "upstream sent an answer that is not JSON", "api_error"), None
+            ) from None
+        canonical = up.decode_response(parsed)
+        _record_usage(log, canonical.usage)
+        encoded = call.client.encode_response(canonical, client_request)
+        return web.Response(status=200, body=orjson.dumps(encoded.body), content_type="application/json")
+
+    decoder = up.stream_decoder()
+    encoder = call.client.stream_encoder(client_request)
+    response = web.StreamResponse(status=200, headers=SSE_HEADERS)
+    await response.prepare(request)
+    chunks = upstream.chunks()
+    failed: StreamError | None = None
+    try:
+        try:
+            async for chunk in chunks:
+                pieces = []
+                for event in decoder.feed(chunk):
+                    _watch(log, event)
+                    pieces.append(encoder.feed(event))
+                out = b"".join(pieces)
+                if out:
+                    await response.write(out)
+            tail = decoder.close()
+        except UpstreamError as exc:
+            tail = [StreamError(status=exc.status, message=exc.message)]
+        finally:
+            await chunks.aclose()
+        for event in tail:
+            if isinstance(event, StreamError):
+                failed = event
+            _watch(log, event)
+        out = b"".join(encoder.feed(event) for event in tail) + encoder.close()
+        if out:
+            await response.write(out)
+        await response.write_eof()
+    except ConnectionError:
+        upstream.close()
+        log.status, log.error = 499, "client_disconnected"
+        return response
+    if failed is not None:
+        log.status, log.error = failed.status, "stream_interrupted"
+    return response
+
+
+def _watch(log: RequestLog, event: object) -> None:
+    if isinstance(event, StreamEnd):
+        _record_usage(log, event.usage)
+    elif isinstance(event, StreamError):
+        log.status, log.error = event.status, "stream_interrupted"
+
+
+def _record_usage(log: RequestLog, usage: Usage) -> None:
+    if usage.input_tokens or usage.output_tokens:
+        log.input_tokens, log.output_tokens = usage.input_tokens, usage.output_tokens
+
+
+def _record_outcome(log: RequestLog, error: UpstreamError | None, client_gone: bool) -> None:
+    if error is not None:
+        log.status, log.error = error.status, error.code
+    elif client_gone:
+        log.status, log.error = 499, "client_disconnected"
