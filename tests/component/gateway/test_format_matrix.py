@@ -1,4 +1,4 @@
-"""All sixteen client-format × upstream-format pairs, driven by the official SDKs (and raw HTTP for
+"""All sixteen client-format x upstream-format pairs, driven by the official SDKs (and raw HTTP for
 Gemini, which has no SDK here), streaming and not, with text, tool calls and tool results, and
 upstream errors arriving in the client's own error shape."""
 
@@ -153,13 +153,12 @@ async def _gemini(gw: Gateway, model: str, stream: bool, tools: bool, history: A
     if tools:
         body["tools"] = [{"functionDeclarations": [WEATHER_TOOL]}]
     action = "streamGenerateContent?alt=sse" if stream else "generateContent"
-    async with aiohttp.ClientSession() as s:
-        async with s.post(
-            f"{gw.url}/v1beta/models/{model}:{action}", json=body, headers={"x-goog-api-key": gw.key}
-        ) as resp:
-            raw = await resp.read()
-            if resp.status != 200:
-                raise GeminiError(resp.status, json.loads(raw))
+    async with aiohttp.ClientSession() as s, s.post(
+        f"{gw.url}/v1beta/models/{model}:{action}", json=body, headers={"x-goog-api-key": gw.key}
+    ) as resp:
+        raw = await resp.read()
+        if resp.status != 200:
+            raise GeminiError(resp.status, json.loads(raw))
     chunks = [json.loads(e.data) for e in parse_events(raw)] if stream else [json.loads(raw)]
     text, calls = "", []
     for chunk in chunks:
