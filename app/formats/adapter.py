@@ -21,6 +21,8 @@ class ErrorInfo:
     kind: str = "api_error"
     code: str | None = None
     param: str | None = None
+    # Seconds to wait, when the error body says so (Gemini puts RetryInfo in the body, not a header).
+    retry_after: float | None = None
 
 
 class StreamDecoder(Protocol):

@@ -20,6 +20,7 @@ from app.core.errors import GatewayError, InvalidRequest, UpstreamError, Upstrea
 from app.core.records import WireFormat
 from app.formats.adapter import ErrorInfo, FormatAdapter
 from app.formats.ir import Drop, Reasoning, Request, StreamEnd, StreamError, Usage
+from app.formats.openai_responses import stateful_fields
 from app.formats.registry import adapter_for
 from app.gateway.accounting import RequestLog
 from app.gateway.auth import authenticate
@@ -112,6 +113,24 @@ class _Call:
         return orjson.dumps(encoded.body)
 
 
+def _honouring_state(call: _Call, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+    """A Responses request that points at server-side state (previous_response_id, stored items)
+    can only go to a Responses upstream: no other can see that state."""
+    if call.client_format is not WireFormat.RESPONSES:
+        return candidates
+    stateful = stateful_fields(call.canonical())
+    if not stateful:
+        return candidates
+    able = tuple(c for c in candidates if c.target.wire_format is WireFormat.RESPONSES)
+    if not able:
+        raise InvalidRequest(
+            f"'{stateful[0]}' refers to state stored by an OpenAI Responses server, but this model is "
+            "served by another API; send the full conversation instead (store: false)",
+            param=stateful[0].split("[")[0],
+        )
+    return able
+
+
 def _merge_reasoning(current: Reasoning | None, suffix: Reasoning) -> Reasoning:
     if current is None:
         return suffix
@@ -162,6 +181,7 @@ async def _handle(
     call = _Call(ctx, client_format, body, model, stream, reasoning, request.headers)
     if reasoning is not None or any(not call.passthrough(c) for c in candidates):
         call.canonical()  # a malformed body is the client's 400, before any upstream is tried
+        candidates = _honouring_state(call, candidates)
 
     async def attempt(candidate: Candidate) -> UpstreamResponse:
         target = candidate.target
@@ -178,7 +198,7 @@ async def _handle(
             if call.passthrough(candidate):
                 raise  # already in the client's shape: relayed as is
             info = upstream.decode_error(exc.status, exc.body)
-            raise TranslatedUpstreamError(info, exc.retry_after) from None
+            raise TranslatedUpstreamError(info, exc.retry_after or info.retry_after) from None
 
     chosen, upstream_response = await first_answer(candidates, attempt)
     log.provider_id = chosen.target.provider_id
@@ -220,7 +240,14 @@ async def _relay_translated(
             raise TranslatedUpstreamError(
                 ErrorInfo(502, "upstream sent an answer that is not JSON", "api_error"), None
             ) from None
-        canonical = up.decode_response(parsed)
+        try:
+            canonical = up.decode_response(parsed)
+        except InvalidRequest as exc:
+            # The upstream's answer, not the client's request, is malformed: a bad gateway.
+            raise TranslatedUpstreamError(
+                ErrorInfo(502, f"upstream sent an answer that could not be read: {exc.message}", "api_error"),
+                None,
+            ) from None
         _record_usage(log, canonical.usage)
         encoded = call.client.encode_response(canonical, client_request)
         return web.Response(status=200, body=orjson.dumps(encoded.body), content_type="application/json")

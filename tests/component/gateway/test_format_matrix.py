@@ -153,9 +153,12 @@ async def _gemini(gw: Gateway, model: str, stream: bool, tools: bool, history: A
     if tools:
         body["tools"] = [{"functionDeclarations": [WEATHER_TOOL]}]
     action = "streamGenerateContent?alt=sse" if stream else "generateContent"
-    async with aiohttp.ClientSession() as s, s.post(
-        f"{gw.url}/v1beta/models/{model}:{action}", json=body, headers={"x-goog-api-key": gw.key}
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            f"{gw.url}/v1beta/models/{model}:{action}", json=body, headers={"x-goog-api-key": gw.key}
+        ) as resp,
+    ):
         raw = await resp.read()
         if resp.status != 200:
             raise GeminiError(resp.status, json.loads(raw))

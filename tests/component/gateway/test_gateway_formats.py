@@ -1,0 +1,152 @@
+"""What the gateway adds around translation: token counting, headers, model lists, reasoning
+suffixes, server-side state, and upstream answers it cannot read."""
+
+from __future__ import annotations
+
+import aiohttp
+import anthropic
+import openai
+import pytest
+from aiohttp import web
+
+from app.core.records import WireFormat
+from app.formats.registry import adapter_for
+from app.formats.token_count import count_request_tokens
+from app.services.admin import KeySource
+from tests.component.conftest import Gateway
+from tests.component.gateway.test_format_matrix import MODELS, Fakes, fakes, matrix  # noqa: F401
+
+MESSAGES = [{"role": "user", "content": "Count the tokens in this sentence, please."}]
+
+
+async def test_count_tokens_asks_an_anthropic_upstream(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+    async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key, max_retries=0) as c:
+        counted = await c.messages.count_tokens(model="ant/claude-sonnet-4-5", messages=MESSAGES)
+    sent = fakes.by_id["ant"].requests[-1]
+    assert sent.path == "/v1/messages/count_tokens"
+    assert sent.json["model"] == "claude-sonnet-4-5"
+    assert counted.input_tokens > 0
+
+
+async def test_count_tokens_estimates_offline_for_other_upstreams(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+    async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key, max_retries=0) as c:
+        counted = await c.messages.count_tokens(model="oai/gpt-4o-mini", messages=MESSAGES)
+    expected = count_request_tokens(
+        adapter_for(WireFormat.ANTHROPIC).decode_request(
+            {"model": "x", "max_tokens": 1, "messages": MESSAGES}, model="x", stream=False
+        )
+    )
+    assert counted.input_tokens == expected
+    assert 8 <= expected <= 20  # nine words and a full stop, plus message framing
+    assert fakes.by_id["oai"].requests == []
+
+
+async def test_gemini_count_tokens(matrix: Gateway) -> None:  # noqa: F811
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            f"{matrix.url}/v1beta/models/oai/gpt-4o-mini:countTokens",
+            json={"contents": [{"role": "user", "parts": [{"text": "hello there"}]}]},
+            headers={"x-goog-api-key": matrix.key},
+        ) as resp,
+    ):
+        assert resp.status == 200
+        assert (await resp.json())["totalTokens"] > 0
+
+
+async def test_anthropic_headers_are_forwarded_only_to_anthropic(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+    headers = {"anthropic-beta": "interleaved-thinking-2025-05-14", "anthropic-version": "2023-06-01"}
+    async with anthropic.AsyncAnthropic(
+        base_url=matrix.url, api_key=matrix.key, max_retries=0, default_headers=headers
+    ) as c:
+        await c.messages.create(model="ant/claude-sonnet-4-5", max_tokens=64, messages=MESSAGES)
+        await c.messages.create(model="oai/gpt-4o-mini", max_tokens=64, messages=MESSAGES)
+    to_anthropic = fakes.by_id["ant"].requests[-1]
+    assert to_anthropic.header("anthropic-beta") == "interleaved-thinking-2025-05-14"
+    assert to_anthropic.header("anthropic-version") == "2023-06-01"
+    assert to_anthropic.header("x-api-key") == "k-ant"
+    to_openai = fakes.by_id["oai"].requests[-1]
+    assert to_openai.header("anthropic-beta") is None
+    assert to_openai.header("Authorization") == "Bearer k-oai"
+    for fake in fakes.by_id.values():
+        for recorded in fake.requests:
+            assert matrix.key not in str(dict(recorded.headers)), "the gateway key leaked upstream"
+            assert recorded.header("Connection", "").lower() != "upgrade"
+
+
+async def test_model_lists_in_each_clients_shape(matrix: Gateway) -> None:  # noqa: F811
+    ids = sorted(f"{p}/{m}" for p, m in MODELS.items())
+    async with openai.AsyncOpenAI(base_url=matrix.v1, api_key=matrix.key) as c:
+        assert sorted(m.id for m in (await c.models.list()).data) == ids
+    async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key) as c:
+        page = await c.models.list(limit=1000)
+        assert sorted(m.id for m in page.data) == ids
+        assert all(m.type == "model" for m in page.data)
+    async with (
+        aiohttp.ClientSession() as s,
+        s.get(f"{matrix.url}/v1beta/models", headers={"x-goog-api-key": matrix.key}) as resp,
+    ):
+        names = sorted(m["name"] for m in (await resp.json())["models"])
+    assert names == [f"models/{i}" for i in ids]
+
+
+@pytest.mark.parametrize(("suffix", "budget"), [("high", 24576), ("8192", 8192)])
+async def test_reasoning_suffix_reaches_the_upstream(
+    matrix: Gateway, fakes: Fakes, suffix: str, budget: int
+) -> None:  # noqa: F811
+    async with openai.AsyncOpenAI(base_url=matrix.v1, api_key=matrix.key, max_retries=0) as c:
+        await c.chat.completions.create(model=f"ant/claude-sonnet-4-5({suffix})", messages=MESSAGES)
+    thinking = fakes.by_id["ant"].requests[-1].json["thinking"]
+    assert thinking == {"type": "enabled", "budget_tokens": budget}
+
+
+async def test_reasoning_suffix_on_a_same_format_request(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+    # Written into the otherwise passed-through body.
+    async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key, max_retries=0) as c:
+        await c.messages.create(model="ant/claude-sonnet-4-5(8192)", max_tokens=16000, messages=MESSAGES)
+    sent = fakes.by_id["ant"].requests[-1].json
+    assert sent["thinking"] == {"type": "enabled", "budget_tokens": 8192}
+    assert sent["model"] == "claude-sonnet-4-5"
+    assert sent["max_tokens"] == 16000
+
+
+async def test_previous_response_id_needs_a_responses_upstream(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+    async with openai.AsyncOpenAI(base_url=matrix.v1, api_key=matrix.key, max_retries=0) as c:
+        with pytest.raises(openai.BadRequestError) as info:
+            await c.responses.create(
+                model="ant/claude-sonnet-4-5", input="and then?", previous_response_id="resp_1"
+            )
+        assert info.value.body["param"] == "previous_response_id"
+        assert fakes.by_id["ant"].requests == []
+        # A Responses upstream gets it as is (this fake keeps no state, so it answers "not found").
+        with pytest.raises(openai.BadRequestError, match="not found"):
+            await c.responses.create(model="resp/gpt-5", input="and then?", previous_response_id="resp_1")
+    assert fakes.by_id["resp"].requests[-1].json["previous_response_id"] == "resp_1"
+
+
+@pytest.mark.parametrize("payload", [b"<html>oops</html>", b'{"type": "message", "content": 7}'])
+async def test_unreadable_upstream_answer_is_a_502(gateway: Gateway, payload: bytes) -> None:
+    async def broken(request: web.Request) -> web.Response:
+        return web.Response(body=payload, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/v1/messages", broken)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        gateway.admin.add_provider(
+            "odd",
+            wire_format="anthropic",
+            base_url=f"http://127.0.0.1:{runner.addresses[0][1]}/v1",
+            models=None,
+            key=KeySource(value="k"),
+        )
+        await gateway.wait_for_config()
+        async with openai.AsyncOpenAI(base_url=gateway.v1, api_key=gateway.key, max_retries=0) as c:
+            with pytest.raises(openai.APIStatusError) as info:
+                await c.chat.completions.create(model="odd/claude", messages=MESSAGES)
+        assert info.value.status_code == 502
+        assert "upstream sent an answer" in info.value.body["message"]
+    finally:
+        await runner.cleanup()
