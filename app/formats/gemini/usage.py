@@ -1,0 +1,93 @@
+"""Token usage: Gemini `usageMetadata` ↔ canonical Usage, and usage read on the side of a passthrough
+(from a whole body, or from the head and tail windows of a relayed stream). promptTokenCount already
+includes cached tokens and candidatesTokenCount excludes thoughts, so the conversion is not a plain
+rename."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from app.formats import ir
+from app.formats.gemini.fields import _get, _JSONDict
+
+
+def _int_field(obj: Mapping[str, Any], name: str) -> int:
+    value = _get(obj, name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value)
+
+
+def usage_from_metadata(meta: Any) -> ir.Usage:
+    """Gemini usageMetadata → canonical usage. promptTokenCount already includes cached tokens;
+    candidatesTokenCount excludes thoughts; tool-use prompt tokens are input too."""
+    if not isinstance(meta, Mapping):
+        return ir.Usage()
+    thoughts = _int_field(meta, "thoughtsTokenCount")
+    return ir.Usage(
+        input_tokens=_int_field(meta, "promptTokenCount") + _int_field(meta, "toolUsePromptTokenCount"),
+        output_tokens=_int_field(meta, "candidatesTokenCount") + thoughts,
+        cache_read_tokens=_int_field(meta, "cachedContentTokenCount"),
+        reasoning_tokens=thoughts,
+    )
+
+
+def metadata_from_usage(usage: ir.Usage) -> _JSONDict:
+    meta: _JSONDict = {
+        "promptTokenCount": usage.input_tokens,
+        "candidatesTokenCount": max(0, usage.output_tokens - usage.reasoning_tokens),
+        "totalTokenCount": usage.input_tokens + usage.output_tokens,
+    }
+    if usage.cache_read_tokens:
+        meta["cachedContentTokenCount"] = usage.cache_read_tokens
+    if usage.reasoning_tokens:
+        meta["thoughtsTokenCount"] = usage.reasoning_tokens
+    return meta
+
+
+def _last_usage(window: bytes) -> ir.Usage | None:
+    """The last complete `"usageMetadata": {...}` object in a window of a stream (its first line may
+    be cut anywhere: the object is found by its key and matched by braces, it holds no strings with
+    braces)."""
+    end = len(window)
+    while True:
+        at = window.rfind(b'"usageMetadata"', 0, end)
+        if at < 0:
+            return None
+        start = window.find(b"{", at)
+        depth = 0
+        for pos in range(start, len(window)) if start >= 0 else ():
+            char = window[pos]
+            if char == 0x7B:
+                depth += 1
+            elif char == 0x7D:
+                depth -= 1
+                if depth == 0:
+                    try:
+                        return usage_from_metadata(orjson.loads(window[start : pos + 1]))
+                    except orjson.JSONDecodeError:
+                        break
+        end = at
+
+
+def usage_from_body(body: bytes) -> ir.Usage:
+    """The usage of a whole relayed `generateContent` body (empty when it cannot be read)."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ir.Usage()
+    if isinstance(parsed, dict):
+        return usage_from_metadata(parsed.get("usageMetadata"))
+    return ir.Usage()
+
+
+def usage_from_stream(head: bytes, tail: bytes) -> ir.Usage:
+    """The usage of a relayed stream: the last usageMetadata in its tail, else in its head."""
+    for window in (tail, head):
+        found = _last_usage(window)
+        if found is not None:
+            return found
+    return ir.Usage()
