@@ -8,6 +8,7 @@ from aiohttp import web
 
 from app.core.clock import Clock, SystemClock
 from app.core.events import EventBus
+from app.gateway.signature_memory import SignatureMemory
 from app.providers.transport import Transport
 from app.routing.snapshot import SnapshotHolder
 
@@ -24,6 +25,7 @@ class GatewayContext:
     state: str = "starting"
     mode: str = "headless"
     requests_served: int = 0
+    signatures: SignatureMemory = field(default_factory=SignatureMemory)
 
 
 CONTEXT = web.AppKey("vansroute_context", GatewayContext)

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from app.core.errors import GatewayError, InvalidRequest, UpstreamError, UpstreamHTTPError
 from app.core.records import WireFormat
+from app.formats import signatures
 from app.formats.adapter import ErrorInfo, FormatAdapter
 from app.formats.ir import Drop, Reasoning, Request, StreamEnd, StreamError, Usage
 from app.formats.openai_responses import stateful_fields
@@ -25,7 +26,7 @@ from app.formats.registry import adapter_for
 from app.gateway.accounting import RequestLog
 from app.gateway.auth import authenticate
 from app.gateway.context import CONTEXT, GatewayContext
-from app.gateway.request_body import read_json_object, require_list, require_str
+from app.gateway.request_body import read_json, require_list, require_str
 from app.gateway.streaming import SSE_HEADERS, relay_sse
 from app.gateway.upstream_headers import upstream_headers
 from app.providers.transport import UpstreamResponse
@@ -79,10 +80,13 @@ class _Call:
         self.client_headers = headers
         self._canonical: Request | None = None
         self.drops: tuple[Drop, ...] = ()
+        self.foreign_tokens = False
 
     def canonical(self) -> Request:
         if self._canonical is None:
-            decoded = self.client.decode_request(self.body, model=self.model, stream=self.stream)
+            decoded = self.ctx.signatures.restore(
+                self.client.decode_request(self.body, model=self.model, stream=self.stream)
+            )
             if self.reasoning is not None:
                 decoded = dataclasses.replace(
                     decoded, reasoning=_merge_reasoning(decoded.reasoning, self.reasoning)
@@ -91,8 +95,13 @@ class _Call:
         return self._canonical
 
     def passthrough(self, candidate: Candidate) -> bool:
-        # A reasoning suffix has to be written into the body: that needs the canonical route.
-        return candidate.target.wire_format == self.client_format and self.reasoning is None
+        # A reasoning suffix has to be written into the body, and tokens another vendor issued have to
+        # be left out: both need the canonical route.
+        return (
+            candidate.target.wire_format == self.client_format
+            and self.reasoning is None
+            and not self.foreign_tokens
+        )
 
     def upstream_body(self, candidate: Candidate) -> bytes:
         target = candidate.target
@@ -167,7 +176,7 @@ async def _handle(
 ) -> web.StreamResponse:
     snapshot = ctx.snapshots.current
     log.api_key_name = authenticate(request, snapshot).name
-    body = await read_json_object(request)
+    raw, body = await read_json(request)
     model = model_from_url if model_from_url is not None else require_str(body, "model")
     required = _REQUIRED_LISTS.get(client_format)
     if required is not None:
@@ -179,6 +188,8 @@ async def _handle(
     base_model, reasoning = split_reasoning_suffix(model)
     candidates = resolve(snapshot, base_model)
     call = _Call(ctx, client_format, body, model, stream, reasoning, request.headers)
+    # Reasoning tokens issued by another vendor must be sorted out before anything goes upstream.
+    call.foreign_tokens = signatures.MARKER in raw
     if reasoning is not None or any(not call.passthrough(c) for c in candidates):
         call.canonical()  # a malformed body is the client's 400, before any upstream is tried
         candidates = _honouring_state(call, candidates)
@@ -230,7 +241,10 @@ async def _relay_passthrough(
 async def _relay_translated(
     request: web.Request, call: _Call, chosen: Candidate, upstream: UpstreamResponse, log: RequestLog
 ) -> web.StreamResponse:
-    up = adapter_for(chosen.target.wire_format)
+    up_format = chosen.target.wire_format
+    up = adapter_for(up_format)
+    retag = up_format is not call.client_format
+    memory = call.ctx.signatures
     client_request = call.canonical()
     if not (call.stream and upstream.content_type == "text/event-stream"):
         data = await upstream.read()
@@ -242,6 +256,9 @@ async def _relay_translated(
             ) from None
         try:
             canonical = up.decode_response(parsed)
+            if up_format is not call.client_format:
+                canonical = signatures.tag_response(canonical, up_format)
+                call.ctx.signatures.remember_response(canonical)
         except InvalidRequest as exc:
             # The upstream's answer, not the client's request, is malformed: a bad gateway.
             raise TranslatedUpstreamError(
@@ -264,6 +281,9 @@ async def _relay_translated(
                 pieces = []
                 for event in decoder.feed(chunk):
                     _watch(log, event)
+                    if retag:
+                        event = signatures.tag_event(event, up_format)
+                        memory.remember_event(event)
                     pieces.append(encoder.feed(event))
                 out = b"".join(pieces)
                 if out:
@@ -277,7 +297,8 @@ async def _relay_translated(
             if isinstance(event, StreamError):
                 failed = event
             _watch(log, event)
-        out = b"".join(encoder.feed(event) for event in tail) + encoder.close()
+        out = b"".join(encoder.feed(signatures.tag_event(e, up_format) if retag else e) for e in tail)
+        out += encoder.close()
         if out:
             await response.write(out)
         await response.write_eof()

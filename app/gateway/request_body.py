@@ -12,6 +12,11 @@ from app.gateway.context import CONTEXT
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
+    return (await read_json(request))[1]
+
+
+async def read_json(request: web.Request) -> tuple[bytes, dict[str, Any]]:
+    """The raw body and its parsed JSON object."""
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -27,7 +32,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise InvalidRequest("request body must be a JSON object")
-    return body
+    return raw, body
 
 
 def require_str(body: dict[str, Any], name: str) -> str:

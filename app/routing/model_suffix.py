@@ -23,7 +23,9 @@ def split_reasoning_suffix(model: str) -> tuple[str, Reasoning | None]:
         return base, Reasoning(effort=arg, budget_tokens=EFFORT_BUDGETS[arg])
     if arg.isdigit():
         budget = int(arg)
-        return base, Reasoning(budget_tokens=budget, effort=Reasoning(budget_tokens=budget).effective_effort())
+        return base, Reasoning(
+            budget_tokens=budget, effort=Reasoning(budget_tokens=budget).effective_effort()
+        )
     levels = ", ".join(EFFORT_BUDGETS)
     raise InvalidRequest(
         f"unknown reasoning suffix '({arg})' in model '{model}': use a level ({levels}) or a token budget",
