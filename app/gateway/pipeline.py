@@ -110,15 +110,17 @@ class _Call:
                 return orjson.dumps(self.body)  # Gemini names the model in the URL, not the body
             return orjson.dumps({**self.body, "model": candidate.upstream_model})
         upstream = adapter_for(target.wire_format)
-        encoded = upstream.encode_request(
-            dataclasses.replace(self.canonical(), model=candidate.upstream_model)
+        canonical, token_drops = signatures.for_upstream(
+            dataclasses.replace(self.canonical(), model=candidate.upstream_model),
+            target.wire_format,
+            self.client_format,
         )
-        if encoded.drops:
-            self.drops = encoded.drops
-            for drop in encoded.drops:
-                _log.debug(
-                    "%s → %s dropped %s: %s", self.client_format, target.wire_format, drop.field, drop.reason
-                )
+        encoded = upstream.encode_request(canonical)
+        self.drops = token_drops + encoded.drops
+        for drop in self.drops:
+            _log.debug(
+                "%s → %s dropped %s: %s", self.client_format, target.wire_format, drop.field, drop.reason
+            )
         return orjson.dumps(encoded.body)
 
 

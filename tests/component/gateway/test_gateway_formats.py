@@ -14,12 +14,13 @@ from app.formats.registry import adapter_for
 from app.formats.token_count import count_request_tokens
 from app.services.admin import KeySource
 from tests.component.conftest import Gateway
-from tests.component.gateway.test_format_matrix import MODELS, Fakes, fakes, matrix  # noqa: F401
+from tests.component.gateway.conftest import MODELS, Fakes
+from tests.fakes import gemini_upstream
 
 MESSAGES = [{"role": "user", "content": "Count the tokens in this sentence, please."}]
 
 
-async def test_count_tokens_asks_an_anthropic_upstream(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+async def test_count_tokens_asks_an_anthropic_upstream(matrix: Gateway, fakes: Fakes) -> None:
     async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key, max_retries=0) as c:
         counted = await c.messages.count_tokens(model="ant/claude-sonnet-4-5", messages=MESSAGES)
     sent = fakes.by_id["ant"].requests[-1]
@@ -28,7 +29,7 @@ async def test_count_tokens_asks_an_anthropic_upstream(matrix: Gateway, fakes: F
     assert counted.input_tokens > 0
 
 
-async def test_count_tokens_estimates_offline_for_other_upstreams(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+async def test_count_tokens_estimates_offline_for_other_upstreams(matrix: Gateway, fakes: Fakes) -> None:
     async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key, max_retries=0) as c:
         counted = await c.messages.count_tokens(model="oai/gpt-4o-mini", messages=MESSAGES)
     expected = count_request_tokens(
@@ -41,7 +42,7 @@ async def test_count_tokens_estimates_offline_for_other_upstreams(matrix: Gatewa
     assert fakes.by_id["oai"].requests == []
 
 
-async def test_gemini_count_tokens(matrix: Gateway) -> None:  # noqa: F811
+async def test_gemini_count_tokens(matrix: Gateway) -> None:
     async with (
         aiohttp.ClientSession() as s,
         s.post(
@@ -54,7 +55,7 @@ async def test_gemini_count_tokens(matrix: Gateway) -> None:  # noqa: F811
         assert (await resp.json())["totalTokens"] > 0
 
 
-async def test_anthropic_headers_are_forwarded_only_to_anthropic(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+async def test_anthropic_headers_are_forwarded_only_to_anthropic(matrix: Gateway, fakes: Fakes) -> None:
     headers = {"anthropic-beta": "interleaved-thinking-2025-05-14", "anthropic-version": "2023-06-01"}
     async with anthropic.AsyncAnthropic(
         base_url=matrix.url, api_key=matrix.key, max_retries=0, default_headers=headers
@@ -74,7 +75,7 @@ async def test_anthropic_headers_are_forwarded_only_to_anthropic(matrix: Gateway
             assert recorded.header("Connection", "").lower() != "upgrade"
 
 
-async def test_model_lists_in_each_clients_shape(matrix: Gateway) -> None:  # noqa: F811
+async def test_model_lists_in_each_clients_shape(matrix: Gateway) -> None:
     ids = sorted(f"{p}/{m}" for p, m in MODELS.items())
     async with openai.AsyncOpenAI(base_url=matrix.v1, api_key=matrix.key) as c:
         assert sorted(m.id for m in (await c.models.list()).data) == ids
@@ -93,14 +94,14 @@ async def test_model_lists_in_each_clients_shape(matrix: Gateway) -> None:  # no
 @pytest.mark.parametrize(("suffix", "budget"), [("high", 24576), ("8192", 8192)])
 async def test_reasoning_suffix_reaches_the_upstream(
     matrix: Gateway, fakes: Fakes, suffix: str, budget: int
-) -> None:  # noqa: F811
+) -> None:
     async with openai.AsyncOpenAI(base_url=matrix.v1, api_key=matrix.key, max_retries=0) as c:
         await c.chat.completions.create(model=f"ant/claude-sonnet-4-5({suffix})", messages=MESSAGES)
     thinking = fakes.by_id["ant"].requests[-1].json["thinking"]
     assert thinking == {"type": "enabled", "budget_tokens": budget}
 
 
-async def test_reasoning_suffix_on_a_same_format_request(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+async def test_reasoning_suffix_on_a_same_format_request(matrix: Gateway, fakes: Fakes) -> None:
     # Written into the otherwise passed-through body.
     async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key, max_retries=0) as c:
         await c.messages.create(model="ant/claude-sonnet-4-5(8192)", max_tokens=16000, messages=MESSAGES)
@@ -110,7 +111,7 @@ async def test_reasoning_suffix_on_a_same_format_request(matrix: Gateway, fakes:
     assert sent["max_tokens"] == 16000
 
 
-async def test_previous_response_id_needs_a_responses_upstream(matrix: Gateway, fakes: Fakes) -> None:  # noqa: F811
+async def test_previous_response_id_needs_a_responses_upstream(matrix: Gateway, fakes: Fakes) -> None:
     async with openai.AsyncOpenAI(base_url=matrix.v1, api_key=matrix.key, max_retries=0) as c:
         with pytest.raises(openai.BadRequestError) as info:
             await c.responses.create(
@@ -150,3 +151,57 @@ async def test_unreadable_upstream_answer_is_a_502(gateway: Gateway, payload: by
         assert "upstream sent an answer" in info.value.body["message"]
     finally:
         await runner.cleanup()
+
+
+async def test_reasoning_tokens_only_go_back_to_their_issuer(matrix: Gateway, fakes: Fakes) -> None:
+    """An Anthropic client served by Gemini keeps Gemini's thought signatures in its history; the
+    next turn hands them back to Gemini, and never to Anthropic, which would reject them."""
+    gem = fakes.by_id["gem"]
+    gem.verify_thought_signatures = True  # the fake refuses signatures it never issued
+    gem.script(
+        gemini_upstream.Behaviour(
+            thinking="The user wants weather.",
+            signatures=True,
+            tool_calls=[{"name": "get_weather", "args": {"city": "Paris"}}],
+        )
+    )
+    tools = [
+        {
+            "name": "get_weather",
+            "description": "weather",
+            "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
+        }
+    ]
+    question = {"role": "user", "content": "Weather in Paris?"}
+    async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key, max_retries=0) as c:
+        first = await c.messages.create(
+            model="gem/gemini-2.5-flash",
+            max_tokens=4096,
+            thinking={"type": "enabled", "budget_tokens": 1024},
+            tools=tools,
+            messages=[question],
+        )
+        signed = [b for b in first.content if b.type == "thinking"]
+        call = next(b for b in first.content if b.type == "tool_use")
+        assert signed and signed[0].signature.startswith("vr1:gemini:")
+        history = [
+            question,
+            {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "18C"}]},
+        ]
+        for model in ("gem/gemini-2.5-flash", "ant/claude-sonnet-4-5"):
+            await c.messages.create(
+                model=model,
+                max_tokens=4096,
+                thinking={"type": "enabled", "budget_tokens": 1024},
+                tools=tools,
+                messages=history,
+            )
+    to_gemini = gem.generate_requests[-1].body.decode()
+    issued = sorted(gem.issued_signatures)
+    assert issued and all(sig in to_gemini for sig in issued)
+    assert "vr1:" not in to_gemini
+    to_anthropic = fakes.by_id["ant"].requests[-1].body.decode()
+    assert "vr1:" not in to_anthropic
+    assert not any(sig in to_anthropic for sig in issued)
+    assert "18C" in to_anthropic and "get_weather" in to_anthropic
