@@ -21,15 +21,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from app.core.errors import InvalidRequest
 from app.formats import ir
 from app.formats.adapter import ErrorInfo
-from app.formats.openai_chat import (
-    ADAPTER,
-    NO_USAGE,
-    Usage,
-    sanitize_tool_name,
-    tool_name_mapping,
-    usage_from_body,
-    usage_from_stream_tail,
-)
+from app.formats.openai_chat import ADAPTER, sanitize_tool_name, tool_name_mapping
 from tests.fakes.openai_upstream import Behaviour, FakeOpenAI
 from tests.fakes.sse import parse_events
 
@@ -179,13 +171,14 @@ def plain_request(**kwargs: Any) -> ir.Request:
     return ir.Request(**base)
 
 
-# --- passthrough usage (module level, used by the relay route) ----------------------------------------
+# --- passthrough usage (read on the side by the gateway) -------------------------------------------
 
 
 def test_usage_from_a_completion_body() -> None:
-    assert usage_from_body(b'{"usage": {"prompt_tokens": 3, "completion_tokens": 5}}') == Usage(3, 5)
-    assert usage_from_body(b"not json") == NO_USAGE
-    assert usage_from_body(b'{"choices": []}') == NO_USAGE
+    body = b'{"usage": {"prompt_tokens": 3, "completion_tokens": 5}}'
+    assert ADAPTER.usage_from_body(body) == ir.Usage(3, 5)
+    assert ADAPTER.usage_from_body(b"not json") == ir.Usage()
+    assert ADAPTER.usage_from_body(b'{"choices": []}') == ir.Usage()
 
 
 def test_usage_from_the_end_of_a_stream() -> None:
@@ -194,13 +187,13 @@ def test_usage_from_the_end_of_a_stream() -> None:
         b'data: {"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30}}\n\n'
         b"data: [DONE]\n\n"
     )
-    assert usage_from_stream_tail(tail) == Usage(10, 20)
+    assert ADAPTER.usage_from_stream(b"", tail) == ir.Usage(10, 20)
 
 
 def test_stream_without_usage() -> None:
-    assert usage_from_stream_tail(b'data: {"choices":[]}\n\ndata: [DONE]\n\n') == NO_USAGE
+    assert ADAPTER.usage_from_stream(b"", b'data: {"choices":[]}\n\ndata: [DONE]\n\n') == ir.Usage()
     # A truncated line at the start of the tail window is skipped, not fatal.
-    assert usage_from_stream_tail(b'ge":{"prompt_tokens":1}}\n\ndata: [DONE]\n\n') == NO_USAGE
+    assert ADAPTER.usage_from_stream(b"", b'ge":{"prompt_tokens":1}}\n\ndata: [DONE]\n\n') == ir.Usage()
 
 
 def test_adapter_usage_methods_speak_canonical_usage() -> None:

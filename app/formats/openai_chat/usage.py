@@ -1,0 +1,92 @@
+"""Token usage in the Chat Completions dialects ⇄ `ir.Usage`: OpenAI's `*_tokens_details`, DeepSeek's
+`prompt_cache_hit_tokens`, OpenRouter's `cache_write_tokens`; plus reading usage on the side of a
+passthrough (from a whole body, or from the last usage chunk in the tail of an SSE stream), which the
+gateway records without decoding the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.formats import ir
+from app.formats.openai_chat.checks import _load
+
+
+def _count(value: object) -> int:
+    """A token count from a usage object; anything that is not a count is 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return 0
+
+
+def _usage_object(obj: object) -> Mapping[str, Any] | None:
+    if not isinstance(obj, dict):
+        return None
+    usage = obj.get("usage")
+    return usage if isinstance(usage, dict) else None
+
+
+def _stream_usage_object(tail: bytes) -> Mapping[str, Any] | None:
+    """The usage chunk near the end of an SSE stream (sent last, before [DONE])."""
+    for line in reversed(tail.split(b"\n")):
+        line = line.strip()
+        if not line.startswith(b"data:") or b'"usage"' not in line:
+            continue
+        usage = _usage_object(_load(line[5:]))
+        if usage is not None:
+            return usage
+    return None
+
+
+def _ir_usage(usage: Mapping[str, Any]) -> ir.Usage:
+    prompt_details = usage.get("prompt_tokens_details")
+    prompt_details = prompt_details if isinstance(prompt_details, dict) else {}
+    completion_details = usage.get("completion_tokens_details")
+    completion_details = completion_details if isinstance(completion_details, dict) else {}
+    cached = _count(prompt_details.get("cached_tokens")) or _count(usage.get("prompt_cache_hit_tokens"))
+    return ir.Usage(
+        input_tokens=_count(usage.get("prompt_tokens")),
+        output_tokens=_count(usage.get("completion_tokens")),
+        cache_read_tokens=cached,
+        cache_write_tokens=_count(prompt_details.get("cache_write_tokens")),
+        reasoning_tokens=_count(completion_details.get("reasoning_tokens")),
+    )
+
+
+def _chat_usage(usage: ir.Usage) -> dict[str, Any]:
+    prompt_details: dict[str, Any] = {"cached_tokens": usage.cache_read_tokens, "audio_tokens": 0}
+    if usage.cache_write_tokens:
+        prompt_details["cache_write_tokens"] = usage.cache_write_tokens
+    return {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.input_tokens + usage.output_tokens,
+        "prompt_tokens_details": prompt_details,
+        "completion_tokens_details": {
+            "reasoning_tokens": usage.reasoning_tokens,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
+
+
+def _usage_json(usage: ir.Usage, original: object) -> dict[str, Any]:
+    """The upstream's own usage object when it still says the same, else one built from `usage`."""
+    if isinstance(original, dict) and _ir_usage(original) == usage:
+        return dict(original)
+    return _chat_usage(usage)
+
+
+def body_usage(body: bytes) -> ir.Usage:
+    usage = _usage_object(_load(body))
+    return _ir_usage(usage) if usage is not None else ir.Usage()
+
+
+def stream_tail_usage(tail: bytes) -> ir.Usage:
+    usage = _stream_usage_object(tail)
+    return _ir_usage(usage) if usage is not None else ir.Usage()
