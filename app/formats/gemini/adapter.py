@@ -1,5 +1,5 @@
 """The Gemini FormatAdapter behind `ADAPTER`: a thin class that gives each protocol method to the
-module doing that job, plus `retry_after`, which the gateway asks of Gemini only. Kept apart so the
+module doing that job. Kept apart so the
 surface the registry and pipeline use is visible in one short file."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from app.core.records import WireFormat
 from app.formats import ir
 from app.formats.adapter import ErrorInfo, FormatAdapter
-from app.formats.gemini.errors import _decode_error, _error_object, _stream_error_bytes, retry_after_seconds
+from app.formats.gemini.errors import _decode_error, _error_object, _stream_error_bytes
 from app.formats.gemini.request_decode import _decode_request
 from app.formats.gemini.request_encode import _encode_request
 from app.formats.gemini.response import _decode_response, _encode_response
@@ -56,10 +56,6 @@ class GeminiAdapter:
 
     def encode_stream_error(self, error: ErrorInfo) -> bytes:
         return _stream_error_bytes(error)
-
-    def retry_after(self, body: bytes) -> float | None:
-        """Not in the protocol: the RetryInfo delay of a Gemini error body, in seconds."""
-        return retry_after_seconds(body)
 
     def usage_from_body(self, body: bytes) -> ir.Usage:
         return usage_from_body(body)

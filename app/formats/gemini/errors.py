@@ -149,6 +149,8 @@ def _decode_error(status: int, body: bytes) -> ErrorInfo:
         kind=_kind_for(status, google_status, reason),
         code=reason or google_status,
         param=param,
+        # Gemini says how long to wait in a RetryInfo detail, not in a Retry-After header.
+        retry_after=retry_after_seconds(body),
     )
 
 

@@ -205,3 +205,11 @@ async def test_reasoning_tokens_only_go_back_to_their_issuer(matrix: Gateway, fa
     assert "vr1:" not in to_anthropic
     assert not any(sig in to_anthropic for sig in issued)
     assert "18C" in to_anthropic and "get_weather" in to_anthropic
+
+
+async def test_gemini_retry_delay_becomes_retry_after_for_other_clients(matrix: Gateway, fakes: Fakes) -> None:
+    fakes.by_id["gem"].script(gemini_upstream.Behaviour(status=429, retry_after=17))
+    async with openai.AsyncOpenAI(base_url=matrix.v1, api_key=matrix.key, max_retries=0) as c:
+        with pytest.raises(openai.RateLimitError) as info:
+            await c.chat.completions.create(model="gem/gemini-2.5-flash", messages=MESSAGES)
+    assert info.value.response.headers["retry-after"] == "17"

@@ -363,7 +363,7 @@ async def test_rate_limit_carries_retry_info(fake: FakeGemini, session: aiohttp.
     error = orjson.loads(raw)["error"]
     assert error["status"] == "RESOURCE_EXHAUSTED"
     assert {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "7s"} in error["details"]
-    assert ADAPTER.retry_after(raw) == 7.0
+    assert ADAPTER.decode_error(429, raw).retry_after == 7.0
     assert ADAPTER.decode_error(429, raw).kind == "rate_limit_error"
 
 

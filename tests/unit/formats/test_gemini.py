@@ -1318,7 +1318,7 @@ def test_decode_error_garbage_and_field_violations() -> None:
 
 
 def test_retry_delay_is_read_from_the_body() -> None:
-    assert ADAPTER.retry_after(orjson.dumps(QUOTA)) == 30.0
+    assert ADAPTER.decode_error(429, orjson.dumps(QUOTA)).retry_after == 30.0
     in_message = {
         "error": {
             "code": 429,
@@ -1326,9 +1326,9 @@ def test_retry_delay_is_read_from_the_body() -> None:
             "status": "RESOURCE_EXHAUSTED",
         }
     }
-    assert ADAPTER.retry_after(orjson.dumps(in_message)) == 12.5
-    assert ADAPTER.retry_after(orjson.dumps(BAD_KEY)) is None
-    assert ADAPTER.retry_after(b"nope") is None
+    assert ADAPTER.decode_error(429, orjson.dumps(in_message)).retry_after == 12.5
+    assert ADAPTER.decode_error(429, orjson.dumps(BAD_KEY)).retry_after is None
+    assert ADAPTER.decode_error(429, b"nope").retry_after is None
 
 
 def test_encode_error_shapes() -> None:
