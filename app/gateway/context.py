@@ -25,6 +25,8 @@ class GatewayContext:
     state: str = "starting"
     mode: str = "headless"
     requests_served: int = 0
+    # Things a target format could not express, left out of translated requests (see formats.ir.Drop).
+    translation_drops: int = 0
     signatures: SignatureMemory = field(default_factory=SignatureMemory)
 
 

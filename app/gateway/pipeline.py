@@ -117,6 +117,7 @@ class _Call:
         )
         encoded = upstream.encode_request(canonical)
         self.drops = token_drops + encoded.drops
+        self.ctx.translation_drops += len(self.drops)
         for drop in self.drops:
             _log.debug(
                 "%s → %s dropped %s: %s", self.client_format, target.wire_format, drop.field, drop.reason

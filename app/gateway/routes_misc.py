@@ -34,6 +34,7 @@ async def health(request: web.Request) -> web.Response:
             "accounts": snapshot.accounts_total,
             "config_version": snapshot.version,
             "requests_served": ctx.requests_served,
+            "translation_drops": ctx.translation_drops,
         }
     )
 

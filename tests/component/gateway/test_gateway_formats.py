@@ -207,9 +207,28 @@ async def test_reasoning_tokens_only_go_back_to_their_issuer(matrix: Gateway, fa
     assert "18C" in to_anthropic and "get_weather" in to_anthropic
 
 
-async def test_gemini_retry_delay_becomes_retry_after_for_other_clients(matrix: Gateway, fakes: Fakes) -> None:
+async def test_gemini_retry_delay_becomes_retry_after_for_other_clients(
+    matrix: Gateway, fakes: Fakes
+) -> None:
     fakes.by_id["gem"].script(gemini_upstream.Behaviour(status=429, retry_after=17))
     async with openai.AsyncOpenAI(base_url=matrix.v1, api_key=matrix.key, max_retries=0) as c:
         with pytest.raises(openai.RateLimitError) as info:
             await c.chat.completions.create(model="gem/gemini-2.5-flash", messages=MESSAGES)
     assert info.value.response.headers["retry-after"] == "17"
+
+
+async def test_drops_are_counted(matrix: Gateway) -> None:
+    # An Anthropic cache mark has no equivalent in Gemini: it is left out, and counted.
+    async with anthropic.AsyncAnthropic(base_url=matrix.url, api_key=matrix.key, max_retries=0) as c:
+        await c.messages.create(
+            model="gem/gemini-2.5-flash",
+            max_tokens=64,
+            messages=[
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "hi", "cache_control": {"type": "ephemeral"}}],
+                }
+            ],
+        )
+    async with aiohttp.ClientSession() as s, s.get(matrix.url + "/health") as resp:
+        assert (await resp.json())["translation_drops"] >= 1
