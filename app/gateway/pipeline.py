@@ -18,7 +18,7 @@ from aiohttp import web
 
 from app.core.errors import GatewayError, InvalidRequest, UpstreamError, UpstreamHTTPError
 from app.core.records import WireFormat
-from app.formats import signatures
+from app.formats import anthropic, signatures
 from app.formats.adapter import ErrorInfo, FormatAdapter
 from app.formats.ir import Drop, Reasoning, Request, StreamEnd, StreamError, Usage
 from app.formats.openai_responses import stateful_fields
@@ -101,6 +101,12 @@ class _Call:
             candidate.target.wire_format == self.client_format
             and self.reasoning is None
             and not self.foreign_tokens
+            # Claude Code puts role "system" messages in `messages` for non-Claude model names; only
+            # some Anthropic models take them, so for the others they move to the top-level system.
+            and not (
+                self.client_format is WireFormat.ANTHROPIC
+                and anthropic.system_messages_refused(self.body, candidate.upstream_model)
+            )
         )
 
     def upstream_body(self, candidate: Candidate) -> bytes:

@@ -7,8 +7,9 @@ Conventions of this adapter (the rest of the app only sees the canonical form):
   the encoder copies them back. Keys starting with `_` are hints for this adapter and never copied:
   `_thinking` / `_output_config` (the raw objects, for what surrounds the canonical `Reasoning`),
   `_output_format` (the request used the beta top-level `output_format`), `_blocks` (fields of a
-  content block whose canonical part has no `extras`, keyed "message.block[.inner]") and `_lists`
-  (where a lone text block was written as a list, not the string shorthand). With them a same-format
+  content block whose canonical part has no `extras`, keyed "message.block[.inner]", the message
+  counted without system messages), `_lists` (where a lone text block was written as a list, not the
+  string shorthand) and `_system_messages` (see below). With them a same-format
   round trip reproduces the body exactly, which keeps prompt-cache prefixes intact when one turn is
   relayed as is and the next one is decoded and re-encoded.
   A router may set `_thinking: {"type": "adaptive"}` on a request from another format to ask for
@@ -20,6 +21,18 @@ Conventions of this adapter (the rest of the app only sees the canonical form):
   whole at the block's stop. Other fields of text and tool_use blocks (citations, caller…) live in the
   part's `extras["anthropic"]`; fields of custom tools (defer_loading…) in `Tool.config["anthropic"]`;
   a server tool (`web_search_20250305`, `bash_20250124`…) is `Tool(kind=<type>, config=<its fields>)`.
+* `{"role": "system"}` entries of `messages` (mid-conversation system messages: Claude Code sends its
+  environment block this way for model names it does not know as Claude) join `Request.system`, in order,
+  after the top-level system prompt, cache marks kept. `_system_messages` records where each stood
+  (`{"top": <top-level parts>, "messages": <canonical messages>, "layout": [{"at": <index of the
+  canonical message it preceded>, "n": <parts>, …}]}`); the encoder puts them back there only for a
+  model that takes them (Claude Opus 4.8 and later Opus) and where the API's placement rules allow,
+  and otherwise appends them to the top-level `system` (a Drop says so). Other formats never see a
+  position: the canonical form has none.
+* Answers for an Anthropic client never have a thinking block after a text block: Claude Code prints
+  only the last block. An empty one (a Gemini 3 signature on the last text part) is left out, one
+  with text is moved in front of the text (in a stream, where the text is already sent, left out).
+  After a server tool's block (Anthropic's own interleaved thinking) the order is kept.
 * From other formats: consecutive same-role messages are merged and tool results moved to the front of
   their user turn; a lone plain text is written as the string shorthand.
 * Tool names from formats allowing `.` and `:` (Gemini) are escaped as `-x2e-` / `-x3a-` on the way to
@@ -40,6 +53,7 @@ from app.formats.anthropic.request_encode import (
     DEFAULT_MAX_TOKENS_THINKING,
     EFFORT_LEVELS,
     MIN_THINKING_BUDGET,
+    system_messages_refused,
 )
 from app.formats.anthropic.tools import escape_tool_name, unescape_tool_name
 
@@ -53,5 +67,6 @@ __all__ = [
     "AnthropicAdapter",
     "escape_tool_name",
     "kind_for_status",
+    "system_messages_refused",
     "unescape_tool_name",
 ]

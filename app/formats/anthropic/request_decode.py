@@ -1,10 +1,13 @@
 """Request decoding: an Anthropic Messages body → canonical Request. Fields with no canonical home
 are kept verbatim in `extras["anthropic"]`, and the `_`-prefixed hints (raw thinking and
-output_config, per-block leftovers, where a lone text was a list) are recorded so that a same-format
-round trip reproduces the body exactly and prompt-cache prefixes stay intact."""
+output_config, per-block leftovers, where a lone text was a list, where system messages stood among
+the others) are recorded so that a same-format round trip reproduces the body exactly and
+prompt-cache prefixes stay intact. System messages inside `messages` join the canonical system
+prompt."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -53,6 +56,9 @@ class _RequestDecoder:
         self.blocks: dict[str, dict[str, Any]] = {}
         # Where a lone plain text block was spelled as a list rather than the string shorthand.
         self.lists: list[str] = []
+        # System messages inside `messages`: their parts, and where each stood (see `system_message`).
+        self.system_parts: list[ir.TextPart] = []
+        self.system_layout: list[dict[str, Any]] = []
 
     def system(self, value: Any) -> tuple[ir.TextPart, ...]:
         if value is None:
@@ -78,12 +84,23 @@ class _RequestDecoder:
             extras={FORMAT: rest} if rest else {},
         )
 
-    def message(self, raw: Any, i: int) -> ir.Message:
-        path = f"messages[{i}]"
-        msg = _obj(raw, path)
-        role = msg.get("role")
-        if role not in ("user", "assistant"):
-            raise _bad(f"{path}.role", "expected 'user' or 'assistant'")
+    def messages(self, value: Any) -> tuple[ir.Message, ...]:
+        out: list[ir.Message] = []
+        for i, raw in enumerate(_list(value, "messages")):
+            path = f"messages[{i}]"
+            msg = _obj(raw, path)
+            role = msg.get("role")
+            if role == "system":
+                self.system_message(msg, path, at=len(out))
+            elif role in ("user", "assistant"):
+                out.append(self.message(msg, path, len(out)))
+            else:
+                raise _bad(f"{path}.role", "expected 'user', 'assistant' or 'system'")
+        return tuple(out)
+
+    def message(self, msg: Mapping[str, Any], path: str, i: int) -> ir.Message:
+        """A user or assistant message; `i` is its canonical index (system messages not counted),
+        which keys the hints."""
         content = msg.get("content")
         if isinstance(content, str):
             parts: tuple[ir.Part, ...] = (ir.TextPart(content),)
@@ -95,7 +112,43 @@ class _RequestDecoder:
             )
         else:
             raise _bad(f"{path}.content", "expected a string or an array of content blocks")
-        return ir.Message(role=ir.Role(role), parts=parts)
+        return ir.Message(role=ir.Role(msg["role"]), parts=parts)
+
+    def system_message(self, msg: Mapping[str, Any], path: str, *, at: int) -> None:
+        """A `{"role": "system"}` entry of `messages` (mid-conversation system message; Claude Code
+        sends its environment block this way for model names it does not know). Its text joins the
+        canonical system prompt after the top-level one; where it stood is kept in the layout."""
+        content = msg.get("content")
+        entry: dict[str, Any] = {"at": at}
+        parts: list[ir.TextPart] = []
+        if isinstance(content, str):
+            if content:
+                parts.append(ir.TextPart(content))
+            else:
+                entry["empty"] = True
+        elif isinstance(content, list):
+            entry["list"] = True
+            for j, raw in enumerate(content):
+                block_path = f"{path}.content[{j}]"
+                block = _obj(raw, block_path)
+                if block.get("type") != "text":
+                    raise _bad(f"{block_path}.type", "system messages hold text blocks only")
+                parts.append(self.text(block, block_path))
+        else:
+            raise _bad(f"{path}.content", "expected a string or an array of text blocks")
+        known: tuple[str, ...] = ("role", "content")
+        cache = _cache_in(msg.get("cache_control"), f"{path}.cache_control")
+        if cache is not None and parts and parts[-1].cache is None:
+            # A mark on the message itself: the canonical form keeps it on its last block.
+            parts[-1] = dataclasses.replace(parts[-1], cache=cache)
+            entry["cache"] = True
+            known += ("cache_control",)
+        rest = _rest(msg, known)
+        if rest:
+            entry["fields"] = rest
+        entry["n"] = len(parts)
+        self.system_layout.append(entry)
+        self.system_parts.extend(parts)
 
     def block(self, raw: Any, path: str, key: str, *, nested: bool = False) -> ir.Part:
         block = _obj(raw, path)
@@ -207,7 +260,7 @@ def _decode_request(
         raise InvalidRequest("the request body must be a JSON object")
     decoder = _RequestDecoder()
     model = model if model is not None else _str(body.get("model"), "model")
-    messages = tuple(decoder.message(m, i) for i, m in enumerate(_list(body.get("messages"), "messages")))
+    messages = decoder.messages(body.get("messages"))
     system = decoder.system(body.get("system"))
 
     tools = tuple(
@@ -240,6 +293,13 @@ def _decode_request(
         extras["_blocks"] = decoder.blocks
     if decoder.lists:
         extras["_lists"] = decoder.lists
+    if decoder.system_layout:
+        extras["_system_messages"] = {
+            "top": len(system),
+            "messages": len(messages),
+            "layout": decoder.system_layout,
+        }
+        system += tuple(decoder.system_parts)
 
     streaming = stream if stream is not None else bool(_opt_bool(body.get("stream"), "stream"))
     return ir.Request(

@@ -1,11 +1,14 @@
 """Request encoding: canonical Request → an Anthropic Messages body. Merges consecutive same-role
 messages and puts tool results first in their user turn, escapes tool names, maps reasoning to
 `thinking` / `output_config.effort` (with the budget and max_tokens rules Anthropic enforces, and the
-sampling limits while thinking), and restores what a same-format decode kept in the hints. Anything
-Anthropic cannot carry is recorded as a Drop."""
+sampling limits while thinking), and restores what a same-format decode kept in the hints (system
+messages inside `messages` included, for the models that take them). Anything Anthropic cannot carry
+is recorded as a Drop."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -29,6 +32,50 @@ DEFAULT_MAX_TOKENS: Final = 8192
 DEFAULT_MAX_TOKENS_THINKING: Final = 32000
 MIN_THINKING_BUDGET: Final = 1024
 EFFORT_LEVELS: Final = frozenset({"low", "medium", "high", "xhigh", "max"})
+
+
+# Claude model ids ("claude-opus-4-8", "claude-opus-4-8-20260528", "anthropic.claude-opus-4-8-v1:0",
+# "claude-opus-4-20250514"): family, major and (when there is one) minor version.
+_CLAUDE_VERSION: Final = re.compile(r"claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?!\d)")
+# The first model that takes `{"role": "system"}` inside `messages`: every earlier one answers 400.
+_SYSTEM_MESSAGES_SINCE: Final = ("opus", (4, 8))
+
+
+def _takes_system_messages(model: str) -> bool:
+    """Whether the model accepts mid-conversation system messages (Claude Opus 4.8 and later Opus
+    models). Unknown names get no: the top-level `system` is understood by every model."""
+    found = _CLAUDE_VERSION.search(model)
+    if found is None:
+        return False
+    family, since = _SYSTEM_MESSAGES_SINCE
+    version = (int(found.group(2)), int(found.group(3) or 0))
+    return found.group(1) == family and version >= since
+
+
+def system_messages_refused(body: Mapping[str, Any], model: str) -> bool:
+    """Whether an Anthropic body holds system messages inside `messages` that `model` would refuse
+    (with a 400): such a body cannot be relayed as is, but decoded and re-encoded it can (they move
+    to the top-level `system`). For the passthrough decision."""
+    messages = body.get("messages")
+    return (
+        isinstance(messages, list)
+        and any(isinstance(m, Mapping) and m.get("role") == "system" for m in messages)
+        and not _takes_system_messages(model)
+    )
+
+
+def _system_message_fits(messages: Sequence[ir.Message], at: int) -> bool:
+    """Anthropic's placement rules for a system message before canonical message `at`: not first,
+    right after a user turn (or an assistant turn ending in a server tool use), and last or
+    followed by an assistant turn. (Two in a row are ruled out by the caller.)"""
+    if not 0 < at <= len(messages):
+        return False
+    before = messages[at - 1]
+    if before.role is ir.Role.ASSISTANT:
+        last = _opaque_block(before.parts[-1]) if before.parts else None
+        if last is None or last.get("type") != "server_tool_use":
+            return False
+    return at == len(messages) or messages[at].role is ir.Role.ASSISTANT
 
 
 @dataclass(slots=True)
@@ -133,18 +180,22 @@ class _RequestEncoder:
             block["cache_control"] = _cache_out(cache)
         return block
 
-    def messages(self) -> list[dict[str, Any]]:
+    def messages(self, placed: Mapping[int, dict[str, Any]]) -> list[dict[str, Any]]:
+        """The turns, with the client's own system messages (`placed`, keyed by the index of the
+        canonical message each precedes) put back where they stood."""
         turns: list[_Turn] = []
         for i, message in enumerate(self.request.messages):
             if message.name is not None:
                 self.drop(f"messages[{i}].name", "Anthropic messages have no name")
-            if not turns or turns[-1].role != message.role:
+            if not turns or turns[-1].role != message.role or i in placed:
                 turns.append(_Turn(message.role, first=i))
             turns[-1].parts.extend(
                 (f"messages[{i}].parts[{j}]", f"{i}.{j}", part) for j, part in enumerate(message.parts)
             )
         out: list[dict[str, Any]] = []
         for n, turn in enumerate(turns):
+            if turn.first in placed:
+                out.append(placed[turn.first])
             parts = turn.parts
             if turn.role is ir.Role.USER:
                 # Tool results must open the user turn that follows the tool calls.
@@ -156,10 +207,71 @@ class _RequestEncoder:
                 self.drop(f"messages[{turn.first}]", "message with no content Anthropic accepts")
                 continue
             out.append({"role": turn.role.value, "content": content})
+        if len(self.request.messages) in placed:
+            out.append(placed[len(self.request.messages)])
         return out
 
-    def system(self) -> str | list[dict[str, Any]] | None:
-        parts = self.request.system
+    def system_messages(self) -> tuple[int, dict[int, dict[str, Any]]]:
+        """How many canonical system parts make the top-level `system`, and the system messages the
+        rest become inside `messages`, keyed by the index of the canonical message each precedes.
+
+        Only what an Anthropic client sent as system messages (the `_system_messages` layout) goes
+        back there, and only when the layout still fits the request, every message stands where the
+        API allows one, and the model takes them; otherwise everything is top-level `system`."""
+        system = self.request.system
+        everything: tuple[int, dict[int, dict[str, Any]]] = (len(system), {})
+        hint = self.extras.get("_system_messages")
+        if not isinstance(hint, Mapping):
+            return everything
+        top, layout = hint.get("top"), hint.get("layout")
+        messages = self.request.messages
+        if (
+            not isinstance(top, int)
+            or not isinstance(layout, list)
+            or not all(isinstance(e, Mapping) and isinstance(e.get("n"), int) for e in layout)
+            or hint.get("messages") != len(messages)
+            or top + sum(e["n"] for e in layout) != len(system)
+        ):
+            return everything
+
+        def moved(why: str) -> tuple[int, dict[int, dict[str, Any]]]:
+            for j in range(top, len(system)):
+                self.drop(f"system[{j}]", f"a system message inside `messages` {why}: moved to `system`")
+            return everything
+
+        if not _takes_system_messages(self.request.model):
+            return moved(f"is refused by {self.request.model!r}")
+        placed: dict[int, dict[str, Any]] = {}
+        start = top
+        for entry in layout:
+            at = entry.get("at")
+            if not isinstance(at, int) or at in placed or not _system_message_fits(messages, at):
+                return moved("cannot stand where it stood")
+            placed[at] = self.system_message(entry, system[start : start + entry["n"]])
+            start += entry["n"]
+        return top, placed
+
+    def system_message(self, entry: Mapping[str, Any], parts: Sequence[ir.TextPart]) -> dict[str, Any]:
+        cache = parts[-1].cache if parts and entry.get("cache") else None
+        if cache is not None:
+            parts = [*parts[:-1], dataclasses.replace(parts[-1], cache=None)]
+        blocks = [self.text_block(p) for p in parts]
+        content: str | list[dict[str, Any]] = blocks
+        if not entry.get("list"):
+            if not parts and entry.get("empty"):
+                content = ""
+            elif _is_plain_text(blocks):
+                content = str(blocks[0]["text"])
+        message: dict[str, Any] = {"role": "system", "content": content}
+        fields = entry.get("fields")
+        if isinstance(fields, Mapping):
+            message.update(fields)
+        if cache is not None:
+            message["cache_control"] = _cache_out(cache)
+        return message
+
+    def system(self, top: int) -> str | list[dict[str, Any]] | None:
+        parts = self.request.system[:top]
         if not parts:
             return None
         blocks = []
@@ -287,10 +399,11 @@ class _RequestEncoder:
         req = self.request
         body: dict[str, Any] = {k: v for k, v in self.extras.items() if not k.startswith("_")}
         body["model"] = req.model
-        system = self.system()
+        top, placed = self.system_messages()
+        system = self.system(top)
         if system:
             body["system"] = system
-        body["messages"] = self.messages()
+        body["messages"] = self.messages(placed)
         tools = self.tools()
         if tools:
             body["tools"] = tools

@@ -39,6 +39,12 @@ _STOP_OUT: Final[Mapping[ir.StopReason, str]] = {
 }
 
 
+# Claude Code prints only the last content block of an answer, so a thinking block never follows a
+# text block (Gemini 3 signs its last text part, which decodes to an empty signed thinking part
+# after the text; that signature need not be handed back).
+_LATE_THINKING: Final = "a thinking block with no text after a text block is left out"
+
+
 def _response_block_in(raw: Any, path: str) -> ir.Part:
     block = _obj(raw, path)
     kind = block.get("type")
@@ -100,17 +106,31 @@ def _encode_response(response: ir.Response, request: ir.Request) -> ir.Encoded:
     drops: list[ir.Drop] = []
     mine = response.extras.get(FORMAT) or {}
     content: list[dict[str, Any]] = []
+    # Where the first text block since the start (or since the last server-tool block) stands: a
+    # thinking part that comes after it is moved in front of it, or left out when it is empty.
+    first_text: int | None = None
     for i, part in enumerate(response.content):
         path = f"content[{i}]"
         opaque = _opaque_block(part)
         if opaque is not None:
             content.append(opaque)
+            # Anthropic's own interleaved thinking may follow a server tool's result: as sent.
+            first_text = None
         elif isinstance(part, ir.TextPart):
+            if first_text is None:
+                first_text = len(content)
             content.append({"type": "text", "text": part.text, **_part_extras(part)})
         elif isinstance(part, ir.ThinkingPart):
             if part.encrypted is not None:
                 drops.append(ir.Drop(f"{path}.encrypted", "Anthropic cannot carry encrypted reasoning"))
-            content.append({"type": "thinking", "thinking": part.text, "signature": part.signature or ""})
+            block = {"type": "thinking", "thinking": part.text, "signature": part.signature or ""}
+            if first_text is None:
+                content.append(block)
+            elif not part.text:
+                drops.append(ir.Drop(path, _LATE_THINKING))
+            else:
+                content.insert(first_text, block)
+                first_text += 1
         elif isinstance(part, ir.RedactedThinkingPart):
             content.append({"type": "redacted_thinking", "data": part.data})
         elif isinstance(part, ir.ToolCallPart):

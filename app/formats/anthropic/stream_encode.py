@@ -72,7 +72,8 @@ class _StreamEncoder:
     that starts while another is open waits (its deltas buffered) until the open one stops — except
     that an open text or thinking block is closed at once and continued later in a new block of the
     same kind, so text never holds up a tool call. Tool calls, redacted thinking and opaque blocks are
-    never split.
+    never split. A thinking block never follows a text block (Claude Code prints only the last block
+    of an answer): one that would is left out, as a stream cannot move it ahead of text already sent.
     """
 
     def __init__(self, request: ir.Request) -> None:
@@ -84,6 +85,9 @@ class _StreamEncoder:
         self._open: int | None = None
         self._queue: list[int] = []
         self._next_wire = 0
+        # A text block went on the wire (since the last server-tool block): a thinking block may no
+        # longer start, since Claude Code prints only the last block of an answer.
+        self._after_text = False
 
     def feed(self, event: ir.StreamEvent) -> bytes:
         if self._finished:
@@ -164,6 +168,9 @@ class _StreamEncoder:
             return
         block = _Block(_block_kind(event), event)
         self._blocks[event.index] = block
+        if block.kind == _THINKING and self._after_text and not self._queue:
+            block.state = "done"  # left out at once, without splitting an open text block for it
+            return
         self._queue.append(event.index)
         # A new block ends an open text/thinking block at once (it continues later if it must), unless
         # that would let a text block jump ahead of blocks already waiting.
@@ -222,6 +229,16 @@ class _StreamEncoder:
 
     def _activate(self, index: int, out: list[bytes]) -> None:
         block = self._blocks[index]
+        if block.kind == _THINKING and self._after_text:
+            # Thinking after text (Gemini 3's signature on its last text part, as an empty signed
+            # thinking block, or reasoning that resumes after text): left out, never sent.
+            block.state = "done"
+            block.pending.clear()
+            return
+        if block.kind == _TEXT:
+            self._after_text = True
+        elif block.kind == _OPAQUE:
+            self._after_text = False  # Anthropic's interleaved thinking after a server tool: as sent
         block.wire = self._next_wire
         self._next_wire += 1
         block.state = "open"

@@ -232,3 +232,30 @@ async def test_drops_are_counted(matrix: Gateway) -> None:
         )
     async with aiohttp.ClientSession() as s, s.get(matrix.url + "/health") as resp:
         assert (await resp.json())["translation_drops"] >= 1
+
+
+async def test_system_messages_in_messages_reach_an_anthropic_model_that_refuses_them(
+    matrix: Gateway, fakes: Fakes
+) -> None:
+    """Claude Code sends role "system" inside `messages` for non-Claude model names; most Anthropic
+    models answer 400 to that, so on the way to them it moves to the top-level system prompt."""
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            matrix.url + "/v1/messages",
+            json={
+                "model": "ant/claude-sonnet-4-5",
+                "max_tokens": 64,
+                "system": "You are Claude Code.",
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "system", "content": [{"type": "text", "text": "<env>cwd: /tmp</env>"}]},
+                ],
+            },
+            headers={"x-api-key": matrix.key, "anthropic-version": "2023-06-01"},
+        ) as resp,
+    ):
+        assert resp.status == 200, await resp.text()
+    sent = fakes.by_id["ant"].requests[-1].json
+    assert [m["role"] for m in sent["messages"]] == ["user"]
+    assert "<env>cwd: /tmp</env>" in str(sent["system"])
