@@ -25,7 +25,7 @@ import orjson
 
 from app.core.records import WireFormat
 from app.formats import signatures
-from app.formats.ir import StreamEvent
+from app.formats.ir import Request, StreamEvent
 from app.formats.registry import adapter_for
 
 DATA = Path(__file__).parent / "data" / "claude_code_request.json"
@@ -119,7 +119,12 @@ def bench_stream(rounds: int, chunks: int = 64) -> list[tuple[str, float, float]
                 _minimal_request(client), model="m", stream=True
             )
 
-            def translate(up: WireFormat = up, client: WireFormat = client) -> int:
+            def translate(
+                up: WireFormat = up,
+                client: WireFormat = client,
+                client_request: Request = client_request,
+                pieces: list[bytes] = pieces,
+            ) -> int:
                 decoder = adapter_for(up).stream_decoder()
                 encoder = adapter_for(client).stream_encoder(client_request)
                 out = 0
