@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.core.records import UsageRecord
@@ -65,3 +66,39 @@ class EventBus:
                 except Exception:
                     # One broken listener (say, a closed window) must not break a request.
                     _log.exception("event handler failed for %s", type(event).__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerOpened(Event):
+    key: str  # "provider:proxy"
+    failures: int
+    retry_in_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerClosed(Event):
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaParked(Event):
+    provider_id: str
+    account_id: int
+    account_label: str
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaReactivated(Event):
+    provider_id: str
+    account_id: int
+    account_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDisabled(Event):
+    provider_id: str
+    account_id: int
+    account_label: str
+    reason: str
