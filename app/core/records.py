@@ -39,6 +39,9 @@ class AccountRecord:
     proxy_url: str | None = None
     max_concurrency: int | None = None
     created_at: datetime | None = None
+    parked_until: datetime | None = None
+    parked_reason: str | None = None
+    disabled_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,11 @@ class Account(Base):
     proxy_url: Mapped[str | None] = mapped_column(Text)
     max_concurrency: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Quota parking survives restarts: the account is left out until this time, then reactivated.
+    parked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    parked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Why the gateway disabled the account (a rejected key), so the user knows what to fix.
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ApiKey(Base):

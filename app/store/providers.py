@@ -38,6 +38,9 @@ def _account_record(row: Account) -> AccountRecord:
         proxy_url=row.proxy_url,
         max_concurrency=row.max_concurrency,
         created_at=row.created_at,
+        parked_until=row.parked_until,
+        parked_reason=row.parked_reason,
+        disabled_reason=row.disabled_reason,
     )
 
 
@@ -157,3 +160,27 @@ class AccountsRepo:
             removed = _account_record(row)
             session.delete(row)
             return removed
+
+    def park(self, account_id: int, until: datetime, reason: str) -> AccountRecord:
+        """Leaves the account out of routing until `until` (its quota is spent)."""
+        return self._update(account_id, "park", parked_until=until, parked_reason=reason)
+
+    def unpark(self, account_id: int) -> AccountRecord:
+        return self._update(account_id, "reactivate", parked_until=None, parked_reason=None)
+
+    def disable(self, account_id: int, reason: str) -> AccountRecord:
+        return self._update(account_id, "disable", enabled=False, disabled_reason=reason)
+
+    def enable(self, account_id: int) -> AccountRecord:
+        return self._update(account_id, "enable", enabled=True, disabled_reason=None)
+
+    def _update(self, account_id: int, action: str, **values: object) -> AccountRecord:
+        with self._db.session(f"{action} account {account_id}") as session:
+            config_version.bump(session)
+            row = session.get(Account, account_id)
+            if row is None:
+                raise NotFound(f"account {account_id} not found")
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.flush()
+            return _account_record(row)

@@ -99,9 +99,9 @@ def test_unwritable_sqlite_location_is_a_store_error(tmp_path: Path) -> None:
 def test_migrate_to_head_is_idempotent(empty_db: Database) -> None:
     assert empty_db.current_revision() is None
     empty_db.migrate()
-    assert empty_db.current_revision() == "0002"
+    assert empty_db.current_revision() == "0003"
     empty_db.migrate()
-    assert empty_db.current_revision() == "0002"
+    assert empty_db.current_revision() == "0003"
     tables = set(inspect(empty_db.engine).get_table_names())
     assert {"providers", "accounts", "api_keys", "combos", "settings", "config_version", "usage"} <= tables
 

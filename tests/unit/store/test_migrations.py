@@ -49,7 +49,7 @@ def test_upgrade_from_0001_keeps_the_data(empty_db: Database) -> None:
 
     empty_db.migrate()
 
-    assert empty_db.current_revision() == "0002"
+    assert empty_db.current_revision() == "0003"
     store = Store(empty_db)
     assert store.providers.list() == (
         ProviderRecord(
@@ -66,6 +66,8 @@ def test_upgrade_from_0001_keeps_the_data(empty_db: Database) -> None:
     assert (account.provider_id, account.label, account.secret_ref) == ("openai", "work", "keyring:0001")
     assert (account.priority, account.enabled, account.max_concurrency) == (3, False, 4)
     assert account.created_at == CREATED
+    # 0003: accounts that existed before parking was known are neither parked nor disabled by us.
+    assert (account.parked_until, account.parked_reason, account.disabled_reason) == (None, None, None)
     (key,) = store.keys.list()
     assert (key.name, key.key_hash, key.prefix, key.revoked) == ("laptop", "abc123", "vr-ab", False)
     assert key.created_at == CREATED
