@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 from app.core.events import GatewayStateChanged
 from app.services.status import RuntimeStatus
 from app.ui.bridge import EventBridge
+from app.ui.coalesce import Coalescer
 from app.ui.text import status_line
 
 _log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ class Tray(QSystemTrayIcon):
         self._menu.aboutToShow.connect(self.refresh)
         self.activated.connect(self._on_activated)
         bridge.gateway_state_changed.connect(self._on_state_changed)
-        bridge.request_finished.connect(self._on_request_finished)
+        self._coalesced_refresh = Coalescer(self.refresh, self)
+        bridge.request_finished.connect(self._coalesced_refresh.poke)
         self.refresh()
 
     @property
@@ -92,9 +94,6 @@ class Tray(QSystemTrayIcon):
             return
         # The event is the freshest word on state and address.
         self._show(dataclasses.replace(status, state=event.state, url=event.url))
-
-    def _on_request_finished(self, _event: object) -> None:
-        self.refresh()
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         # On macOS a click opens the context menu; elsewhere a click or double click opens the window.

@@ -52,10 +52,18 @@ def test_updates_on_request_finished_without_waiting_for_the_timer(qtbot, fake_r
     window, _bridge = _window(qtbot, fake_runtime)
     assert not window.timer.isActive()  # hidden: no polling
     fake_runtime.finish_request()
-    assert window.requests_label.text() == "43"
+    qtbot.waitUntil(lambda: window.requests_label.text() == "43", timeout=2000)
+
+
+def test_a_burst_of_requests_is_one_refresh(qtbot, fake_runtime: FakeRuntime, monkeypatch):
+    window, _bridge = _window(qtbot, fake_runtime)
+    reads = []
+    real_status = fake_runtime.status
+    monkeypatch.setattr(window, "_status", lambda: reads.append(1) or real_status())
     for _ in range(1000):
         fake_runtime.finish_request()
-    assert window.requests_label.text() == "1,043"
+    qtbot.waitUntil(lambda: window.requests_label.text() == "1,042", timeout=2000)
+    assert len(reads) <= 3  # not one status read per request
 
 
 def test_updates_on_state_and_snapshot_events(qtbot, fake_runtime: FakeRuntime):

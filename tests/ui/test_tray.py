@@ -48,7 +48,9 @@ def test_status_line_follows_requests_and_state(qtbot, fake_runtime: FakeRuntime
     tray = Tray(fake_runtime.status, bridge, app_icon())
     try:
         fake_runtime.finish_request()
-        assert tray.status_text() == "VansRoute — serving on http://127.0.0.1:20127 · 43 requests"
+        qtbot.waitUntil(
+            lambda: tray.status_text() == "VansRoute — serving on http://127.0.0.1:20127 · 43 requests"
+        )
         assert tray.toolTip() == tray.status_text()
 
         # The event's state wins even if status() has not caught up yet.

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.core.events import GatewayStateChanged
 from app.services.status import RuntimeStatus
 from app.ui.bridge import EventBridge
+from app.ui.coalesce import Coalescer
 from app.ui.text import APP_NAME, format_uptime, state_label
 
 _log = logging.getLogger(__name__)
@@ -198,7 +199,8 @@ class StatusWindow(QWidget):
         self.timer.timeout.connect(self.refresh)
 
         bridge.gateway_state_changed.connect(self._on_state_changed)
-        bridge.request_finished.connect(self._on_event)
+        self._coalesced_refresh = Coalescer(self.refresh, self)
+        bridge.request_finished.connect(self._coalesced_refresh.poke)
         bridge.snapshot_swapped.connect(self._on_event)
         self.refresh()
 
