@@ -16,6 +16,7 @@ from app import __version__
 from app.core.errors import ConfigError, SecretStoreUnavailable, StoreError, VansRouteError
 from app.services.admin import AdminService, KeySource, open_admin
 from app.services.config import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT, AppConfig, load_config
+from app.services.live_gateway import GatewayNotRunning, LiveGateway
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -98,6 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
     alist.add_argument("provider_id", nargs="?")
     arm = accounts.add_parser("remove", parents=[common], help="remove an account and its key")
     arm.add_argument("account_id", type=int)
+    are = accounts.add_parser(
+        "reactivate", parents=[common], help="put a parked or disabled account back into routing"
+    )
+    are.add_argument("account_id", type=int)
+
+    sub.add_parser("status", parents=[common], help="breakers, concurrency, cooldowns and parked accounts")
+    breakers = sub.add_parser("breakers", parents=[common], help="circuit breakers").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    breset = breakers.add_parser("reset", parents=[common], help="close a breaker by hand")
+    breset.add_argument("key", help="as `vansroute status` shows it, e.g. openai:direct")
     return parser
 
 
@@ -130,8 +142,16 @@ def config_from(args: argparse.Namespace, environ: Mapping[str, str]) -> AppConf
 
 
 class AdminCommands:
-    def __init__(self, admin: AdminService, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> None:
+    def __init__(
+        self,
+        admin: AdminService,
+        stdin: TextIO,
+        stdout: TextIO,
+        stderr: TextIO,
+        live: LiveGateway | None = None,
+    ) -> None:
         self.admin = admin
+        self.live = live
         self.stdin = stdin
         self.out = stdout
         self.err = stderr
@@ -145,7 +165,7 @@ class AdminCommands:
         return KeySource(value=self.stdin.read())
 
     def run(self, args: argparse.Namespace) -> int:
-        handler = getattr(self, f"{args.command}_{args.action}")
+        handler = getattr(self, f"{args.command}_{getattr(args, 'action', None)}")
         result: int = handler(args)
         return result
 
@@ -251,10 +271,90 @@ class AdminCommands:
         )
         return EXIT_OK
 
+    def accounts_reactivate(self, args: argparse.Namespace) -> int:
+        account = self.admin.reactivate_account(args.account_id)
+        print(f"Reactivated account '{account.label}' of provider '{account.provider_id}'.", file=self.out)
+        if self.live is not None:
+            try:
+                self.live.clear_cooldowns(account.provider_id, account.id)
+            except GatewayNotRunning:
+                pass
+        return EXIT_OK
+
+    def status_None(self, args: argparse.Namespace) -> int:
+        try:
+            live = self.live.status() if self.live is not None else None
+        except GatewayNotRunning as exc:
+            print(f"Gateway: {exc}", file=self.out)
+            live = None
+        if live is not None:
+            print(
+                f"Gateway: {live['state']}, {live['requests_served']} requests served, "
+                f"{live['translation_drops']} translation drops",
+                file=self.out,
+            )
+            print("\nBreakers", file=self.out)
+            _table(
+                self.out,
+                ("KEY", "STATE", "FAILURES", "RETRY IN"),
+                [
+                    (b["key"], b["state"], str(b["failures"]), _secs(b["retry_in_s"]))
+                    for b in live["breakers"]
+                ],
+                empty="  none tripped",
+            )
+            print("\nConcurrency", file=self.out)
+            _table(
+                self.out,
+                ("ACCOUNT", "IN FLIGHT", "LIMIT", "QUEUED"),
+                [(v["key"], str(v["in_flight"]), str(v["limit"]), str(v["queued"])) for v in live["limiter"]],
+                empty="  idle",
+            )
+            print("\nCooldowns", file=self.out)
+            _table(
+                self.out,
+                ("ACCOUNT", "MODEL", "REASON", "REMAINING", "STRIKES"),
+                [
+                    (c["key"], c["model"] or "(all)", c["reason"], _secs(c["remaining_s"]), str(c["strikes"]))
+                    for c in live["cooldowns"]
+                ],
+                empty="  none",
+            )
+        print("\nAccounts out of routing", file=self.out)
+        _table(
+            self.out,
+            ("ID", "PROVIDER", "LABEL", "WHY", "UNTIL"),
+            [
+                (
+                    str(a.id),
+                    a.provider_id,
+                    a.label,
+                    (a.parked_reason or "quota")
+                    if a.parked_until
+                    else (a.disabled_reason or "disabled by hand"),
+                    _when(a.parked_until) if a.parked_until else "you re-enable it",
+                )
+                for a in self.admin.accounts_needing_attention()
+            ],
+            empty="  none",
+        )
+        return EXIT_OK
+
+    def breakers_reset(self, args: argparse.Namespace) -> int:
+        if self.live is None:
+            raise GatewayNotRunning("the gateway is not running")
+        self.live.reset_breaker(args.key)
+        print(f"Breaker '{args.key}' closed.", file=self.out)
+        return EXIT_OK
+
     def accounts_remove(self, args: argparse.Namespace) -> int:
         account = self.admin.remove_account(args.account_id)
         print(f"Removed account '{account.label}' of provider '{account.provider_id}'.", file=self.out)
         return EXIT_OK
+
+
+def _secs(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} s"
 
 
 def _when(value: object) -> str:
@@ -281,7 +381,7 @@ def run_admin(
         config = config_from(args, environ)
         config.data_dir.mkdir(parents=True, exist_ok=True)
         with open_admin(config.database_url, environ) as admin:
-            return AdminCommands(admin, stdin, stdout, stderr).run(args)
+            return AdminCommands(admin, stdin, stdout, stderr, LiveGateway(config.runtime_file)).run(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=stderr)
         return EXIT_BAD_INPUT

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class VansRouteError(Exception):
     """Base of every error the app raises on purpose."""
@@ -38,6 +40,8 @@ class GatewayError(VansRouteError):
     code: str = "internal_error"
     # The OpenAI `type` field; Anthropic and Gemini adapters map from status.
     kind: str = "api_error"
+    # Seconds the client should wait before trying again (sent as Retry-After), when known.
+    retry_after: float | None = None
 
     def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
@@ -100,6 +104,12 @@ class UpstreamUnreachable(UpstreamError):
     code = "upstream_unreachable"
 
 
+class ProxyFailed(UpstreamUnreachable):
+    """The account's upstream proxy refused or dropped the connection: the proxy, not the provider."""
+
+    code = "proxy_failed"
+
+
 class UpstreamTimeout(UpstreamUnreachable):
     status = 504
     code = "upstream_timeout"
@@ -116,12 +126,15 @@ class UpstreamHTTPError(UpstreamError):
         body: bytes = b"",
         content_type: str = "application/json",
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.body = body
         self.content_type = content_type
         self.retry_after = retry_after
+        # The upstream's response headers: rate-limit resets live there (x-ratelimit-reset-*, …).
+        self.headers: Mapping[str, str] = headers or {}
 
 
 class StreamInterrupted(UpstreamError):

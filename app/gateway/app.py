@@ -17,6 +17,7 @@ from app.gateway.routes_generate import (
     messages,
     responses,
 )
+from app.gateway.routes_admin import clear_cooldowns, reset_breaker, status
 from app.gateway.routes_misc import health, list_gemini_models, list_models, root
 
 _log = logging.getLogger(__name__)
@@ -63,4 +64,7 @@ def create_app(ctx: GatewayContext) -> web.Application:
     app.router.add_post("/v1beta/models/{target:.+}", gemini_model_action)
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1beta/models", list_gemini_models)
+    app.router.add_get("/vansroute/status", status)
+    app.router.add_post("/vansroute/breakers/{key}/reset", reset_breaker)
+    app.router.add_post("/vansroute/accounts/{provider}/{account}/clear-cooldowns", clear_cooldowns)
     return app

@@ -9,6 +9,10 @@ from aiohttp import web
 from app.core.clock import Clock, SystemClock
 from app.core.events import EventBus
 from app.gateway.signature_memory import SignatureMemory
+from app.resilience.breaker import Breakers
+from app.resilience.cooldown import Cooldowns
+from app.resilience.limiter import AccountLimiter
+from app.routing.execute import Guards
 from app.providers.transport import Transport
 from app.routing.snapshot import SnapshotHolder
 
@@ -28,6 +32,18 @@ class GatewayContext:
     # Things a target format could not express, left out of translated requests (see formats.ir.Drop).
     translation_drops: int = 0
     signatures: SignatureMemory = field(default_factory=SignatureMemory)
+    # Guards the admin endpoints (/vansroute/…); written to gateway.json for the CLI.
+    admin_token: str = ""
+    guards: Guards = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.guards = Guards(
+            clock=self.clock,
+            breakers=Breakers(self.clock),
+            limiter=AccountLimiter(),
+            cooldowns=Cooldowns(self.clock),
+            publish=self.bus.publish,
+        )
 
 
 CONTEXT = web.AppKey("vansroute_context", GatewayContext)

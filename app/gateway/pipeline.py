@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from app.core.errors import GatewayError, InvalidRequest, UpstreamError, UpstreamHTTPError
+from app.core.errors import GatewayError, InvalidRequest, NoRouteAvailable, UpstreamError, UpstreamHTTPError
 from app.core.records import WireFormat
 from app.formats import anthropic, signatures
 from app.formats.adapter import ErrorInfo, FormatAdapter
@@ -30,7 +30,7 @@ from app.gateway.request_body import read_json, require_list, require_str
 from app.gateway.streaming import SSE_HEADERS, relay_sse
 from app.gateway.upstream_headers import upstream_headers
 from app.providers.transport import UpstreamResponse
-from app.routing.execute import first_answer
+from app.routing.execute import Exhausted, all_rate_limited, classify, first_answer, record_failure
 from app.routing.model_suffix import split_reasoning_suffix
 from app.routing.resolve import resolve
 from app.routing.snapshot import Candidate
@@ -206,50 +206,95 @@ async def _handle(
     async def attempt(candidate: Candidate) -> UpstreamResponse:
         target = candidate.target
         upstream = adapter_for(target.wire_format)
-        try:
-            return await ctx.transport.send(
-                "POST",
-                target.base_url + upstream.upstream_path(candidate.upstream_model, stream),
-                body=call.upstream_body(candidate),
-                headers=upstream_headers(target, client_format, request.headers, stream=stream),
-                proxy_url=target.proxy_url,
-            )
-        except UpstreamHTTPError as exc:
-            if call.passthrough(candidate):
-                raise  # already in the client's shape: relayed as is
-            info = upstream.decode_error(exc.status, exc.body)
-            raise TranslatedUpstreamError(info, exc.retry_after or info.retry_after) from None
+        return await ctx.transport.send(
+            "POST",
+            target.base_url + upstream.upstream_path(candidate.upstream_model, stream),
+            body=call.upstream_body(candidate),
+            headers=upstream_headers(target, client_format, request.headers, stream=stream),
+            proxy_url=target.proxy_url,
+        )
 
-    chosen, upstream_response = await first_answer(candidates, attempt)
+    try:
+        outcome = await first_answer(candidates, attempt, ctx.guards, model=base_model)
+    except Exhausted as exc:
+        raise _client_error(call, exc) from None
+    chosen, upstream_response = outcome.candidate, outcome.result
     log.provider_id = chosen.target.provider_id
     log.account_id = chosen.target.account_id
-    if call.passthrough(chosen):
-        return await _relay_passthrough(request, call, upstream_response, log)
-    return await _relay_translated(request, call, chosen, upstream_response, log)
+    headers = {
+        "X-VansRoute-Provider": chosen.target.provider_id,
+        "X-VansRoute-Account": chosen.target.account_label,
+        "X-VansRoute-Attempts": str(outcome.attempts),
+    }
+    try:
+        if call.passthrough(chosen):
+            response, broke = await _relay_passthrough(request, call, upstream_response, log, headers)
+        else:
+            response, broke = await _relay_translated(request, call, chosen, upstream_response, log, headers)
+    finally:
+        outcome.slot.release()
+    if broke is not None:
+        # The stream broke after the first byte: too late to fall back, but the breaker and the
+        # cooldowns learn of it like of any other failure.
+        record_failure(chosen, classify(broke, ctx.guards), ctx.guards, base_model)
+    return response
+
+
+def _client_error(call: _Call, exhausted: Exhausted) -> GatewayError:
+    """What the client hears when no candidate answered."""
+    last, candidate = exhausted.last, exhausted.last_candidate
+    retry_after = exhausted.retry_after_s
+    if last is None or candidate is None:
+        wait = f"; retry in {retry_after:.0f} s" if retry_after else ""
+        busy = NoRouteAvailable(
+            f"every account for '{call.model}' is cooling down, saturated or behind an open breaker{wait}"
+        )
+        busy.retry_after = retry_after
+        return busy
+    if isinstance(last, UpstreamHTTPError):
+        if all_rate_limited(exhausted.failures):
+            last.status = 429
+        if retry_after is not None:
+            last.retry_after = retry_after
+        if call.passthrough(candidate):
+            return last  # already in the client's shape: relayed as is
+        info = adapter_for(candidate.target.wire_format).decode_error(last.status, last.body)
+        return TranslatedUpstreamError(
+            dataclasses.replace(info, status=last.status), retry_after or info.retry_after
+        )
+    return last
 
 
 async def _relay_passthrough(
-    request: web.Request, call: _Call, upstream: UpstreamResponse, log: RequestLog
-) -> web.StreamResponse:
+    request: web.Request, call: _Call, upstream: UpstreamResponse, log: RequestLog, headers: dict[str, str]
+) -> tuple[web.StreamResponse, UpstreamError | None]:
     if call.stream and upstream.content_type == "text/event-stream":
 
         def stream_error(err: UpstreamError) -> bytes:
             return call.client.encode_stream_error(ErrorInfo(err.status, err.message, err.kind, err.code))
 
-        response, outcome = await relay_sse(request, upstream, error_event=stream_error)
+        response, outcome = await relay_sse(request, upstream, error_event=stream_error, headers=headers)
         _record_outcome(log, outcome.error, outcome.client_gone)
         _record_usage(log, call.client.usage_from_stream(outcome.head, outcome.tail))
-        return response
+        return response, outcome.error
     data = await upstream.read()
     _record_usage(log, call.client.usage_from_body(data))
     return web.Response(
-        status=upstream.status, body=data, content_type=upstream.content_type or "application/json"
-    )
+        status=upstream.status,
+        body=data,
+        content_type=upstream.content_type or "application/json",
+        headers=headers,
+    ), None
 
 
 async def _relay_translated(
-    request: web.Request, call: _Call, chosen: Candidate, upstream: UpstreamResponse, log: RequestLog
-) -> web.StreamResponse:
+    request: web.Request,
+    call: _Call,
+    chosen: Candidate,
+    upstream: UpstreamResponse,
+    log: RequestLog,
+    headers: dict[str, str],
+) -> tuple[web.StreamResponse, UpstreamError | None]:
     up_format = chosen.target.wire_format
     up = adapter_for(up_format)
     retag = up_format is not call.client_format
@@ -276,14 +321,16 @@ async def _relay_translated(
             ) from None
         _record_usage(log, canonical.usage)
         encoded = call.client.encode_response(canonical, client_request)
-        return web.Response(status=200, body=orjson.dumps(encoded.body), content_type="application/json")
+        body = orjson.dumps(encoded.body)
+        return web.Response(status=200, body=body, content_type="application/json", headers=headers), None
 
     decoder = up.stream_decoder()
     encoder = call.client.stream_encoder(client_request)
-    response = web.StreamResponse(status=200, headers=SSE_HEADERS)
+    response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **headers})
     await response.prepare(request)
     chunks = upstream.chunks()
     failed: StreamError | None = None
+    broke: UpstreamError | None = None
     try:
         try:
             async for chunk in chunks:
@@ -299,6 +346,7 @@ async def _relay_translated(
                     await response.write(out)
             tail = decoder.close()
         except UpstreamError as exc:
+            broke = exc
             tail = [StreamError(status=exc.status, message=exc.message)]
         finally:
             await chunks.aclose()
@@ -314,10 +362,10 @@ async def _relay_translated(
     except ConnectionError:
         upstream.close()
         log.status, log.error = 499, "client_disconnected"
-        return response
+        return response, None
     if failed is not None:
         log.status, log.error = failed.status, "stream_interrupted"
-    return response
+    return response, broke
 
 
 def _watch(log: RequestLog, event: object) -> None:

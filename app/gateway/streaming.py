@@ -40,8 +40,9 @@ async def relay_sse(
     upstream: UpstreamResponse,
     *,
     error_event: Callable[[UpstreamError], bytes],
+    headers: dict[str, str] | None = None,
 ) -> tuple[web.StreamResponse, RelayOutcome]:
-    response = web.StreamResponse(status=upstream.status, headers=SSE_HEADERS)
+    response = web.StreamResponse(status=upstream.status, headers={**SSE_HEADERS, **(headers or {})})
     await response.prepare(request)
     head = bytearray()
     last: deque[bytes] = deque()

@@ -16,7 +16,7 @@ from types import TracebackType
 import aiohttp
 from aiohttp_socks import ProxyConnectionError, ProxyConnector, ProxyError, ProxyTimeoutError
 
-from app.core.errors import UpstreamHTTPError, UpstreamTimeout, UpstreamUnreachable
+from app.core.errors import ProxyFailed, UpstreamHTTPError, UpstreamTimeout, UpstreamUnreachable
 
 _log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class Transport:
             ProxyError,
             aiohttp.ClientProxyConnectionError,
         ) as exc:
-            raise UpstreamUnreachable(f"proxy failed: {type(exc).__name__}") from exc
+            raise ProxyFailed(f"proxy failed: {type(exc).__name__}") from exc
         except aiohttp.ClientConnectorError as exc:
             raise UpstreamUnreachable(f"cannot connect to upstream {exc.host}:{exc.port}") from exc
         except aiohttp.ServerTimeoutError as exc:
@@ -176,5 +176,6 @@ class Transport:
                 body=payload,
                 content_type=resp.content_type or "application/json",
                 retry_after=_retry_after(resp.headers),
+                headers={k.lower(): v for k, v in resp.headers.items()},
             )
         return UpstreamResponse(resp)

@@ -27,6 +27,8 @@ class Target:
     # The upstream key: kept out of repr so it never lands in a log or traceback.
     api_key: str = field(repr=False)
     proxy_url: str | None = field(default=None, repr=False)
+    # Concurrent requests this account may have in flight (None: the limiter's default).
+    max_concurrency: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,6 +146,17 @@ class AdminService:
             raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")
         return self._store.accounts.list(provider_id)
 
+    def reactivate_account(self, account_id: int) -> AccountRecord:
+        """Back into routing: unparked, enabled, its disable reason cleared (the user fixed the key)."""
+        if self._store.accounts.get(account_id) is None:
+            raise NotFound(f"no account {account_id} (see `vansroute accounts list`)")
+        self._store.accounts.unpark(account_id)
+        return self._store.accounts.enable(account_id)
+
+    def accounts_needing_attention(self) -> tuple[AccountRecord, ...]:
+        """Parked or disabled accounts, for `vansroute status`."""
+        return tuple(a for a in self._store.accounts.list() if a.parked_until or not a.enabled)
+
     def remove_account(self, account_id: int) -> AccountRecord:
         account = self._store.accounts.remove(account_id)
         self._forget_secret(account.secret_ref)

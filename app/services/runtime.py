@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets as tokens
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from app.providers.transport import Transport
 from app.routing.snapshot import SnapshotHolder
 from app.services.atomic_file import write_atomic
 from app.services.config import AppConfig
+from app.services.quota_keeper import QuotaKeeper
 from app.services.reloader import Reloader
 from app.services.snapshot_builder import SnapshotBuilder
 from app.services.status import RuntimeStatus
@@ -58,6 +60,7 @@ class Runtime:
         self._server: GatewayServer | None = None
         self._transport = Transport()
         self._holder = SnapshotHolder()
+        self._quota: QuotaKeeper | None = None
         self._ctx = GatewayContext(
             version=__version__,
             snapshots=self._holder,
@@ -66,6 +69,7 @@ class Runtime:
             clock=self._clock,
             max_body_bytes=config.max_body_bytes,
             mode=mode,
+            admin_token=tokens.token_urlsafe(32),
         )
 
     @property
@@ -87,6 +91,8 @@ class Runtime:
         self._reloader = Reloader(builder, self._holder, self.bus, interval=self._reload_interval)
         await self._reloader.rebuild()
         await self._transport.start()
+        self._quota = QuotaKeeper(self._store, self.bus, self._clock)
+        await self._quota.start()
         self._writer = UsageWriter(self._store)
         await self._writer.start()
         writer = self._writer
@@ -107,6 +113,8 @@ class Runtime:
             await self._server.stop()
         if self._reloader is not None:
             await self._reloader.stop()
+        if self._quota is not None:
+            await self._quota.stop()
         if self._writer is not None:
             await self._writer.stop()
         await self._transport.close()
@@ -133,7 +141,14 @@ class Runtime:
         )
 
     def _write_runtime_file(self) -> None:
-        payload = {"url": self.url, "pid": os.getpid(), "version": __version__, "mode": self.mode}
+        payload = {
+            "url": self.url,
+            "pid": os.getpid(),
+            "version": __version__,
+            "mode": self.mode,
+            # For `vansroute status`; the file is written 0600 like the rest of the user's data.
+            "admin_token": self._ctx.admin_token,
+        }
         write_atomic(self.config.runtime_file, orjson.dumps(payload, option=orjson.OPT_INDENT_2))
 
     def _remove_runtime_file(self) -> None:

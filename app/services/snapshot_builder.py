@@ -40,7 +40,9 @@ class SnapshotBuilder:
                 continue
             targets = []
             for account in accounts:
-                if account.provider_id != provider.id or not account.enabled:
+                # Disabled (by the user, or for a rejected key) and quota-parked accounts sit out; the
+                # quota keeper unparks them at their reset time, which rebuilds the snapshot.
+                if account.provider_id != provider.id or not account.enabled or account.parked_until:
                     continue
                 live_refs.add(account.secret_ref)
                 secret = self._secret(account.secret_ref, provider.id, account.label)
@@ -57,6 +59,7 @@ class SnapshotBuilder:
                         priority=account.priority,
                         api_key=secret,
                         proxy_url=account.proxy_url,
+                        max_concurrency=account.max_concurrency,
                     )
                 )
             targets.sort(key=lambda t: (-t.priority, t.account_id))
