@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 from app.core.errors import GatewayError, InvalidRequest, NotFoundError
 from app.gateway.context import CONTEXT, GatewayContext
 from app.gateway.errors import error_response, format_for_path
+from app.gateway.routes_admin import clear_cooldowns, reset_breaker, status
 from app.gateway.routes_generate import (
     chat_completions,
     count_tokens,
@@ -17,7 +18,6 @@ from app.gateway.routes_generate import (
     messages,
     responses,
 )
-from app.gateway.routes_admin import clear_cooldowns, reset_breaker, status
 from app.gateway.routes_misc import health, list_gemini_models, list_models, root
 
 _log = logging.getLogger(__name__)

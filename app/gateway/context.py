@@ -9,11 +9,11 @@ from aiohttp import web
 from app.core.clock import Clock, SystemClock
 from app.core.events import EventBus
 from app.gateway.signature_memory import SignatureMemory
+from app.providers.transport import Transport
 from app.resilience.breaker import Breakers
 from app.resilience.cooldown import Cooldowns
 from app.resilience.limiter import AccountLimiter
 from app.routing.execute import Guards
-from app.providers.transport import Transport
 from app.routing.snapshot import SnapshotHolder
 
 
