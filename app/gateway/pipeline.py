@@ -30,7 +30,7 @@ from app.gateway.request_body import read_json, require_list, require_str
 from app.gateway.streaming import SSE_HEADERS, relay_sse
 from app.gateway.upstream_headers import upstream_headers
 from app.providers.transport import UpstreamResponse
-from app.routing.execute import Exhausted, all_rate_limited, classify, first_answer, record_failure
+from app.routing.execute import Exhausted, classify, first_answer, record_failure
 from app.routing.model_suffix import split_reasoning_suffix
 from app.routing.resolve import resolve
 from app.routing.snapshot import Candidate
@@ -249,10 +249,13 @@ def _client_error(call: _Call, exhausted: Exhausted) -> GatewayError:
         busy = NoRouteAvailable(
             f"every account for '{call.model}' is cooling down, saturated or behind an open breaker{wait}"
         )
+        if exhausted.rate_limited:
+            busy.status, busy.code, busy.kind = 429, "rate_limited", "rate_limit_error"
+            busy.message = f"every account for '{call.model}' is rate-limited{wait}"
         busy.retry_after = retry_after
         return busy
     if isinstance(last, UpstreamHTTPError):
-        if all_rate_limited(exhausted.failures):
+        if exhausted.rate_limited:
             last.status = 429
         if retry_after is not None:
             last.retry_after = retry_after

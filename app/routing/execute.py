@@ -76,6 +76,15 @@ class Exhausted(Exception):
     last_candidate: Candidate | None = None
     failures: list[Failure] = field(default_factory=list)
     retry_after_s: float | None = None
+    # Why the accounts that were not even tried are cooling down.
+    lock_reasons: list[FailureKind] = field(default_factory=list)
+
+    @property
+    def rate_limited(self) -> bool:
+        """Every candidate failed or sits out because of a rate limit or a spent quota."""
+        limited = {FailureKind.RATE_LIMITED, FailureKind.QUOTA_EXHAUSTED, FailureKind.DAILY_QUOTA}
+        reasons = [f.kind for f in self.failures] + self.lock_reasons
+        return bool(reasons) and all(r in limited for r in reasons)
 
     def __str__(self) -> str:
         return f"no candidate answered after {self.attempts} attempts"
@@ -125,8 +134,10 @@ async def first_answer(
             continue
         break
     if state.last is None:
-        # Nothing was tried: tell the client when the first account frees up.
-        state.retry_after_s = guards.cooldowns.soonest([(account_key(c), model) for c in candidates])
+        # Nothing was tried: tell the client when the first account frees up, and why they are locked.
+        keys = {account_key(c) for c in candidates}
+        state.retry_after_s = guards.cooldowns.soonest([(k, model) for k in keys]) or None
+        state.lock_reasons = [lock.reason for lock in guards.cooldowns.locks() if lock.key in keys]
     raise state
 
 
@@ -237,8 +248,3 @@ def _announce(guards: Guards, transition: Transition | None) -> None:
         guards.publish(BreakerOpened(transition.key, transition.view.failures, max(0.0, retry_in)))
     elif transition.new is BreakerState.CLOSED and transition.old is not BreakerState.CLOSED:
         guards.publish(BreakerClosed(transition.key))
-
-
-def all_rate_limited(failures: Sequence[Failure]) -> bool:
-    limited = {FailureKind.RATE_LIMITED, FailureKind.QUOTA_EXHAUSTED, FailureKind.DAILY_QUOTA}
-    return bool(failures) and all(f.kind in limited for f in failures)

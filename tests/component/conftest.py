@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.clock import Clock
 from app.credentials.memory_store import MemorySecretStore
 from app.services.admin import AdminService, KeySource
 from app.services.config import load_config
@@ -59,14 +60,23 @@ async def fake_openai() -> AsyncIterator[FakeOpenAI]:
         yield fake
 
 
-async def start_gateway(tmp_path: Path, *, max_body_mb: float | None = None) -> Gateway:
+async def start_gateway(
+    tmp_path: Path,
+    *,
+    max_body_mb: float | None = None,
+    clock: Clock | None = None,
+    secrets: MemorySecretStore | None = None,
+) -> Gateway:
     config = load_config({}, data_dir=str(tmp_path / "data"), port=0, max_body_mb=max_body_mb)
-    secrets = MemorySecretStore()
-    runtime = Runtime(config, secrets, environ={}, reload_interval=0.1)
+    secrets = secrets if secrets is not None else MemorySecretStore()
+    runtime = Runtime(config, secrets, environ={}, reload_interval=0.1, clock=clock)
     await runtime.start()
     db = Database.open(config.database_url)
     store = Store(db)
     admin = AdminService(store, secrets, {})
+    existing = [k for k in store.keys.list(include_revoked=False) if k.name == "tests"]
+    if existing:
+        store.keys.revoke("tests")
     _, key = admin.create_key("tests")
     gateway = Gateway(runtime, admin, store, secrets, key)
     await gateway.wait_for_config()
