@@ -9,6 +9,13 @@ token only for the upstream of that origin, untagged; anything else is left out 
 
 Untagged tokens in a client's request were issued by an upstream of the client's own format (a
 passthrough turn), so they are kept only when the request goes to that format.
+
+This is not the `vansroute.v1.` envelope of the Responses adapter (`openai_responses.reasoning.seal`):
+the two are different layers and neither subsumes the other. A tag says which vendor issued a token,
+whatever field carries it; the envelope is how a token Responses has no field for (an Anthropic
+signature, redacted thinking, Gemini thought signatures) rides inside `encrypted_content`, whoever
+issued it. A token bound for a Responses client is tagged here, then sealed by the encoder; coming
+back it is unsealed by the decoder, then untagged here.
 """
 
 from __future__ import annotations

@@ -2,12 +2,23 @@
 
 The parser takes bytes in whatever pieces the network delivers, including splits inside a line or
 inside a multi-byte character, and yields whole events. Lines end in LF, CRLF or CR; comment lines
-(starting with ':') are skipped; several `data:` lines join with LF.
+(starting with ':') are skipped; several `data:` lines join with LF. `DataStreamDecoder` is the
+plumbing of the stream decoders whose format puts one JSON document in each event's data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from app.formats import ir
+
+# The upstream's stream stopped before its terminal event: what a decoder reports, and what an
+# encoder tells its client when the canonical stream stops without StreamEnd.
+ENDED_EARLY = ir.StreamError(status=502, message="upstream stream ended early", kind="api_error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +106,44 @@ class SSEParser:
         return None
 
 
+class DataStreamDecoder:
+    """Upstream SSE bytes → canonical events, for a format whose events are known by their data alone
+    (OpenAI Chat, Responses, Gemini): the subclass reads each event's data (`_event`) and says what
+    the end of the bytes means (`_closed`, by default ENDED_EARLY unless `_finished`)."""
+
+    def __init__(self) -> None:
+        self._parser = SSEParser()
+        self._finished = False  # StreamEnd or StreamError emitted
+
+    def feed(self, chunk: bytes) -> list[ir.StreamEvent]:
+        out: list[ir.StreamEvent] = []
+        for event in self._parser.feed(chunk):
+            self._event(event.data, out)
+        return out
+
+    def close(self) -> list[ir.StreamEvent]:
+        out: list[ir.StreamEvent] = []
+        for event in self._parser.close():
+            self._event(event.data, out)
+        self._closed(out)
+        return out
+
+    def _event(self, data: str, out: list[ir.StreamEvent]) -> None:
+        raise NotImplementedError
+
+    def _closed(self, out: list[ir.StreamEvent]) -> None:
+        if not self._finished:
+            self._finished = True
+            out.append(ENDED_EARLY)
+
+
 def encode_event(data: bytes, event: str | None = None) -> bytes:
     """One event: an optional `event:` line, one `data:` line (data must be single-line JSON)."""
     if event is None:
         return b"data: " + data + b"\n\n"
     return b"event: " + event.encode() + b"\ndata: " + data + b"\n\n"
+
+
+def encode_json_event(payload: Mapping[str, Any], event: str | None = None) -> bytes:
+    """One event whose data is `payload` as compact JSON (what every format streams)."""
+    return encode_event(orjson.dumps(payload), event)

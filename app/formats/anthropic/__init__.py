@@ -41,8 +41,9 @@ Conventions of this adapter (the rest of the app only sees the canonical form):
 
 Layout: `adapter` holds the class behind ADAPTER and delegates to `request_decode`,
 `request_encode`, `response`, `stream_decode`, `stream_encode`, `errors` and `usage`; those share
-`blocks` (the `extras` key, opaque blocks, cache marks, the string shorthand), `media`, `tools` and
-`fields` (typed field readers that name the offending field).
+`blocks` (the `extras` key, opaque blocks, the string shorthand), `media`, `tools` and `fields`
+(typed field readers that name the offending field); what all four formats share (cache marks, data
+URLs, tool arguments and names, error kinds…) lives in `app.formats` itself.
 """
 
 from app.formats.anthropic.adapter import ADAPTER, AnthropicAdapter

@@ -55,10 +55,10 @@ class AnthropicAdapter:
         return _decode_error(status, body)
 
     def encode_error(self, error: ErrorInfo) -> dict[str, Any]:
-        return _error_body(_error_kind(error), error.message)
+        return _error_body(_error_kind(error.kind, error.status), error.message)
 
     def encode_stream_error(self, error: ErrorInfo) -> bytes:
-        return _sse("error", _error_body(_error_kind(error), error.message))
+        return _sse("error", _error_body(_error_kind(error.kind, error.status), error.message))
 
     # ---- usage on the side of a passthrough
 

@@ -1,9 +1,10 @@
 """What every Anthropic content codec shares: `FORMAT`, the key of this adapter's `extras`; opaque
 blocks (a content block the canonical form does not model travels verbatim as an empty TextPart whose
-extras hold the raw block); the extra fields of text and tool_use parts; `cache_control` marks; and
-the test for a lone plain text block, which decides between the string shorthand and a list. Request
-decoding and encoding, responses and streams all read and write blocks through these helpers, so an
-opaque or annotated block survives any path through the gateway."""
+extras hold the raw block); the extra fields of text and tool_use parts; and the test for a lone
+plain text block, which decides between the string shorthand and a list. Request decoding and
+encoding, responses and streams all read and write blocks through these helpers, so an opaque or
+annotated block survives any path through the gateway. (`cache_control` marks are read and written
+by `app.formats.cache_marks`.)"""
 
 from __future__ import annotations
 
@@ -11,26 +12,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from app.formats import ir
-from app.formats.anthropic.fields import _obj, _opt_str
 
 FORMAT: Final = "anthropic"
-
-
-def _cache_in(value: Any, path: str) -> ir.CacheControl | None:
-    if value is None:
-        return None
-    obj = _obj(value, path)
-    return ir.CacheControl(
-        type=_opt_str(obj.get("type"), f"{path}.type") or "ephemeral",
-        ttl=_opt_str(obj.get("ttl"), f"{path}.ttl"),
-    )
-
-
-def _cache_out(cache: ir.CacheControl) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": cache.type}
-    if cache.ttl is not None:
-        out["ttl"] = cache.ttl
-    return out
 
 
 def _opaque(block: Mapping[str, Any]) -> ir.TextPart:

@@ -7,61 +7,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import orjson
-
+from app.formats import error_kinds
 from app.formats.adapter import ErrorInfo
+from app.formats.json_values import parse_or_none
 
+# The error types Anthropic documents beyond the canonical table: payment and timeouts have their
+# own, and its overloaded status is 529.
+_OWN_KINDS: Final[Mapping[int, str]] = {402: "billing_error", 504: "timeout_error"}
+# Anthropic's error types and their statuses.
 _ERROR_STATUS: Final[Mapping[str, int]] = {
-    "invalid_request_error": 400,
-    "authentication_error": 401,
-    "billing_error": 402,
-    "permission_error": 403,
-    "not_found_error": 404,
-    "request_too_large": 413,
-    "rate_limit_error": 429,
-    "api_error": 500,
-    "timeout_error": 504,
+    **error_kinds.STATUS_BY_KIND,
+    **{kind: status for status, kind in _OWN_KINDS.items()},
     "overloaded_error": 529,
 }
 
 
 def kind_for_status(status: int) -> str:
-    if status == 400:
-        return "invalid_request_error"
-    if status == 401:
-        return "authentication_error"
-    if status == 402:
-        return "billing_error"
-    if status == 403:
-        return "permission_error"
-    if status == 404:
-        return "not_found_error"
-    if status == 413:
-        return "request_too_large"
-    if status == 429:
-        return "rate_limit_error"
-    if status in (503, 529):
-        return "overloaded_error"
-    if status == 504:
-        return "timeout_error"
-    if 400 <= status < 500:
-        return "invalid_request_error"
-    return "api_error"
+    return error_kinds.kind_for_status(status, _OWN_KINDS)
 
 
 def _error_body(kind: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": kind, "message": message}}
 
 
-def _error_kind(error: ErrorInfo) -> str:
-    return error.kind if error.kind in _ERROR_STATUS else kind_for_status(error.status)
+def _error_kind(kind: str, status: int) -> str:
+    """`kind` when Anthropic has that error type, else the type of `status`."""
+    return kind if kind in _ERROR_STATUS else kind_for_status(status)
 
 
 def _decode_error(status: int, body: bytes) -> ErrorInfo:
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        payload = None
+    payload = parse_or_none(body)
     error = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(error, dict):
         message = error.get("message")

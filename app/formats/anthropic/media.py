@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from app.formats import ir
 from app.formats.anthropic.fields import _obj, _opt_str, _str
+from app.formats.data_urls import UNTYPED, parse_data_url
 
 _IMAGE_MAGIC: Final = (
     ("iVBORw0KGgo", "image/png"),
@@ -50,16 +51,6 @@ def _sniff_image(data: str) -> str | None:
     return None
 
 
-def _data_url(url: str) -> tuple[str, str] | None:
-    """`data:image/png;base64,xxx` → ("image/png", "xxx")."""
-    if not url.startswith("data:"):
-        return None
-    head, sep, data = url[5:].partition(",")
-    if not sep or not head.endswith(";base64"):
-        return None
-    return head[: -len(";base64")] or "application/octet-stream", data
-
-
 def _image_source_out(source: ir.MediaSource, path: str, drops: list[ir.Drop]) -> dict[str, Any] | None:
     if source.kind == "base64" and source.data is not None:
         media_type = source.media_type or _sniff_image(source.data)
@@ -68,9 +59,9 @@ def _image_source_out(source: ir.MediaSource, path: str, drops: list[ir.Drop]) -
             return None
         return {"type": "base64", "media_type": media_type, "data": source.data}
     if source.kind == "url" and source.url is not None:
-        inline = _data_url(source.url)
+        inline = parse_data_url(source.url)
         if inline is not None:
-            return {"type": "base64", "media_type": inline[0], "data": inline[1]}
+            return {"type": "base64", "media_type": inline.media_type or UNTYPED, "data": inline.data}
         return {"type": "url", "url": source.url}
     if source.kind == "file" and source.file_id is not None:
         return {"type": "file", "file_id": source.file_id}
@@ -82,10 +73,10 @@ def _document_source_out(source: ir.MediaSource, path: str, drops: list[ir.Drop]
     if source.kind == "text" and source.data is not None:
         return {"type": "text", "media_type": source.media_type or "text/plain", "data": source.data}
     if source.kind == "url" and source.url is not None:
-        inline = _data_url(source.url)
+        inline = parse_data_url(source.url)
         if inline is None:
             return {"type": "url", "url": source.url}
-        source = ir.MediaSource(kind="base64", media_type=inline[0], data=inline[1])
+        source = ir.MediaSource(kind="base64", media_type=inline.media_type or UNTYPED, data=inline.data)
     if source.kind == "file" and source.file_id is not None:
         return {"type": "file", "file_id": source.file_id}
     if source.kind == "base64" and source.data is not None:

@@ -13,10 +13,10 @@ from typing import Any, Final
 
 from app.core.errors import InvalidRequest
 from app.formats import ir
-from app.formats.anthropic.blocks import FORMAT, _cache_in, _is_plain_text, _opaque
+from app.formats.anthropic.blocks import FORMAT, _is_plain_text, _opaque
 from app.formats.anthropic.fields import (
+    FIELDS,
     _bad,
-    _json_text,
     _list,
     _obj,
     _opt_bool,
@@ -29,6 +29,8 @@ from app.formats.anthropic.fields import (
 )
 from app.formats.anthropic.media import _source_in
 from app.formats.anthropic.tools import _decode_tool, _decode_tool_choice
+from app.formats.cache_marks import read_cache_mark
+from app.formats.json_values import json_text
 
 _REQUEST_FIELDS: Final = frozenset(
     {
@@ -80,7 +82,7 @@ class _RequestDecoder:
         rest = _rest(block, ("type", "text", "cache_control"))
         return ir.TextPart(
             _str(block.get("text"), f"{path}.text"),
-            cache=_cache_in(block.get("cache_control"), f"{path}.cache_control"),
+            cache=read_cache_mark(block.get("cache_control"), f"{path}.cache_control", FIELDS),
             extras={FORMAT: rest} if rest else {},
         )
 
@@ -137,7 +139,7 @@ class _RequestDecoder:
         else:
             raise _bad(f"{path}.content", "expected a string or an array of text blocks")
         known: tuple[str, ...] = ("role", "content")
-        cache = _cache_in(msg.get("cache_control"), f"{path}.cache_control")
+        cache = read_cache_mark(msg.get("cache_control"), f"{path}.cache_control", FIELDS)
         if cache is not None and parts and parts[-1].cache is None:
             # A mark on the message itself: the canonical form keeps it on its last block.
             parts[-1] = dataclasses.replace(parts[-1], cache=cache)
@@ -161,7 +163,7 @@ class _RequestDecoder:
             if source is None:
                 return _opaque(block)
             self._keep(key, _rest(block, ("type", "source", "cache_control")))
-            return ir.ImagePart(source, cache=_cache_in(block.get("cache_control"), cache_path))
+            return ir.ImagePart(source, cache=read_cache_mark(block.get("cache_control"), cache_path, FIELDS))
         if kind == "document":
             source = _source_in(block.get("source"), f"{path}.source", document=True)
             if source is None:
@@ -170,7 +172,7 @@ class _RequestDecoder:
             return ir.DocumentPart(
                 source,
                 title=_opt_str(block.get("title"), f"{path}.title"),
-                cache=_cache_in(block.get("cache_control"), cache_path),
+                cache=read_cache_mark(block.get("cache_control"), cache_path, FIELDS),
             )
         if nested:
             return _opaque(block)
@@ -180,8 +182,8 @@ class _RequestDecoder:
             return ir.ToolCallPart(
                 id=_str(block.get("id"), f"{path}.id"),
                 name=_str(block.get("name"), f"{path}.name"),
-                arguments=_json_text(tool_input),
-                cache=_cache_in(block.get("cache_control"), cache_path),
+                arguments=json_text(tool_input),
+                cache=read_cache_mark(block.get("cache_control"), cache_path, FIELDS),
                 extras={FORMAT: rest} if rest else {},
             )
         if kind == "tool_result":
@@ -215,7 +217,7 @@ class _RequestDecoder:
             call_id=_str(block.get("tool_use_id"), f"{path}.tool_use_id"),
             content=tuple(parts),
             is_error=bool(_opt_bool(block.get("is_error"), f"{path}.is_error")),
-            cache=_cache_in(block.get("cache_control"), f"{path}.cache_control"),
+            cache=read_cache_mark(block.get("cache_control"), f"{path}.cache_control", FIELDS),
         )
 
     def _keep(self, key: str, rest: dict[str, Any]) -> None:

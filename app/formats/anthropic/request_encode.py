@@ -15,16 +15,17 @@ from typing import Any, Final
 
 from app.core.errors import InvalidRequest
 from app.formats import ir
-from app.formats.anthropic.blocks import FORMAT, _cache_out, _is_plain_text, _opaque_block, _part_extras
+from app.formats.anthropic.blocks import FORMAT, _is_plain_text, _opaque_block, _part_extras
 from app.formats.anthropic.fields import _rest
 from app.formats.anthropic.media import _document_source_out, _image_source_out
 from app.formats.anthropic.tools import (
     _ANTHROPIC_TOOL_KIND,
     _ANTHROPIC_TOOL_KINDS,
     _TOOL_CHOICE_OUT,
-    _arguments,
     escape_tool_name,
 )
+from app.formats.cache_marks import cache_mark_json
+from app.formats.tool_arguments import arguments_object
 
 # Without thinking, and with it (max_tokens must exceed budget_tokens and every thinking-capable
 # Claude model accepts 32000).
@@ -111,7 +112,7 @@ class _RequestEncoder:
         block: dict[str, Any] = {"type": "text", "text": part.text}
         block.update(_part_extras(part))
         if part.cache is not None:
-            block["cache_control"] = _cache_out(part.cache)
+            block["cache_control"] = cache_mark_json(part.cache)
         return block
 
     def content(self, parts: Sequence[tuple[str, str, ir.Part]], list_key: str) -> str | list[dict[str, Any]]:
@@ -152,7 +153,7 @@ class _RequestEncoder:
                 "type": "tool_use",
                 "id": part.id,
                 "name": self.tool_name(part.name, f"{path}.name"),
-                "input": _arguments(part.arguments, f"{path}.arguments", self.drops),
+                "input": arguments_object(part.arguments, f"{path}.arguments", self.drops),
             }
             block.update(_part_extras(part))
             if part.thought_signature is not None:
@@ -177,7 +178,7 @@ class _RequestEncoder:
             block.update(kept)
         cache = getattr(part, "cache", None)
         if cache is not None:
-            block["cache_control"] = _cache_out(cache)
+            block["cache_control"] = cache_mark_json(cache)
         return block
 
     def messages(self, placed: Mapping[int, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -267,7 +268,7 @@ class _RequestEncoder:
         if isinstance(fields, Mapping):
             message.update(fields)
         if cache is not None:
-            message["cache_control"] = _cache_out(cache)
+            message["cache_control"] = cache_mark_json(cache)
         return message
 
     def system(self, top: int) -> str | list[dict[str, Any]] | None:
@@ -311,7 +312,7 @@ class _RequestEncoder:
                 self.drop(path, f"built-in tool {tool.kind!r} of another vendor")
                 continue
             if tool.cache is not None:
-                spec["cache_control"] = _cache_out(tool.cache)
+                spec["cache_control"] = cache_mark_json(tool.cache)
             out.append(spec)
         return out
 

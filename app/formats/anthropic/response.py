@@ -11,9 +11,11 @@ from typing import Any, Final
 from app.core.errors import InvalidRequest
 from app.formats import ir
 from app.formats.anthropic.blocks import FORMAT, _opaque, _opaque_block, _part_extras
-from app.formats.anthropic.fields import _json_text, _list, _obj, _opt_str, _rest, _str
-from app.formats.anthropic.tools import _arguments, unescape_tool_name
+from app.formats.anthropic.fields import _list, _obj, _opt_str, _rest, _str
+from app.formats.anthropic.tools import unescape_tool_name
 from app.formats.anthropic.usage import _USAGE_FIELDS, _usage_in, _usage_out
+from app.formats.json_values import json_text
+from app.formats.tool_arguments import arguments_object
 
 _RESPONSE_FIELDS: Final = frozenset(
     {"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"}
@@ -63,7 +65,7 @@ def _response_block_in(raw: Any, path: str) -> ir.Part:
         return ir.ToolCallPart(
             id=_str(block.get("id"), f"{path}.id"),
             name=unescape_tool_name(_str(block.get("name"), f"{path}.name")),
-            arguments=_json_text(block.get("input") or {}),
+            arguments=json_text(block.get("input") or {}),
             extras={FORMAT: rest} if rest else {},
         )
     return _opaque(block)
@@ -134,7 +136,7 @@ def _encode_response(response: ir.Response, request: ir.Request) -> ir.Encoded:
         elif isinstance(part, ir.RedactedThinkingPart):
             content.append({"type": "redacted_thinking", "data": part.data})
         elif isinstance(part, ir.ToolCallPart):
-            tool_input = _arguments(part.arguments, f"{path}.arguments", drops)
+            tool_input = arguments_object(part.arguments, f"{path}.arguments", drops)
             call_id = part.id or f"toolu_{_message_id(response.id).removeprefix('msg_')}_{i}"
             content.append(
                 {

@@ -10,11 +10,11 @@ import orjson
 
 from app.formats import ir
 from app.formats.anthropic.errors import _ERROR_STATUS
-from app.formats.anthropic.fields import _json_text
 from app.formats.anthropic.response import _STOP_IN
 from app.formats.anthropic.tools import unescape_tool_name
 from app.formats.anthropic.usage import _usage_in
-from app.formats.sse import SSEEvent, SSEParser
+from app.formats.json_values import json_text
+from app.formats.sse import ENDED_EARLY, SSEEvent, SSEParser
 
 
 class _StreamDecoder:
@@ -41,7 +41,7 @@ class _StreamDecoder:
         out = self._handle(self._parser.close())
         if not self._finished:
             self._finished = True
-            out.append(ir.StreamError(status=502, message="upstream stream ended early", kind="api_error"))
+            out.append(ENDED_EARLY)
         return out
 
     def _handle(self, events: list[SSEEvent]) -> list[ir.StreamEvent]:
@@ -108,7 +108,7 @@ class _StreamDecoder:
                         block["input"] = orjson.loads("".join(pieces))
                     except orjson.JSONDecodeError:
                         pass
-                out.append(ir.BlockStart(index, ir.BlockKind.TEXT, data=_json_text(block)))
+                out.append(ir.BlockStart(index, ir.BlockKind.TEXT, data=json_text(block)))
             out.append(ir.BlockStop(index))
         elif kind == "message_delta":
             self._ensure_started(out)
@@ -162,7 +162,7 @@ class _StreamDecoder:
                 )
             )
             if block.get("input"):
-                out.append(ir.ToolArgsDelta(index, _json_text(block["input"])))
+                out.append(ir.ToolArgsDelta(index, json_text(block["input"])))
         else:
             self._opaque[index] = (dict(block), [])
 

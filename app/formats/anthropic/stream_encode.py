@@ -12,14 +12,14 @@ from typing import Any, Final
 import orjson
 
 from app.formats import ir
-from app.formats.anthropic.errors import _ERROR_STATUS, _error_body, kind_for_status
+from app.formats.anthropic.errors import _error_body, _error_kind
 from app.formats.anthropic.response import _STOP_OUT, _message_id
 from app.formats.anthropic.usage import _usage_input_out
-from app.formats.sse import encode_event
+from app.formats.sse import ENDED_EARLY, encode_json_event
 
 
 def _sse(event: str, payload: Mapping[str, Any]) -> bytes:
-    return encode_event(orjson.dumps(payload), event)
+    return encode_json_event(payload, event)
 
 
 _PING: Final = _sse("ping", {"type": "ping"})
@@ -98,8 +98,7 @@ class _StreamEncoder:
                 self._start(event, out)
         elif isinstance(event, ir.StreamError):
             self._finished = True
-            kind = event.kind if event.kind in _ERROR_STATUS else kind_for_status(event.status)
-            out.append(_sse("error", _error_body(kind, event.message)))
+            out.append(_sse("error", _error_body(_error_kind(event.kind, event.status), event.message)))
         elif isinstance(event, ir.StreamEnd):
             self._ensure_started(out)
             self._end(event, out)
@@ -118,7 +117,7 @@ class _StreamEncoder:
             self._finished = True
             return b""
         self._finished = True
-        return _sse("error", _error_body("api_error", "upstream stream ended early"))
+        return _sse("error", _error_body(ENDED_EARLY.kind, ENDED_EARLY.message))
 
     # ---- message level
 

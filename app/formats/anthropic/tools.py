@@ -1,8 +1,8 @@
 """Tools on the Anthropic side: tool-name escaping (`.` and `:`, which Gemini allows and Anthropic
-does not, become `-x2e-` / `-x3a-` and are undone on the way back), decoding of tool definitions
+does not, become `-x2e-` / `-x3a-` and are undone on the way back), and decoding of tool definitions
 (custom tools and Anthropic's own dated server tools such as `web_search_20250305`) and of
-`tool_choice`, and tool call arguments (JSON text) as the object Anthropic wants in `input`. Request
-encoding writes tools with these names and patterns; responses and streams unescape names."""
+`tool_choice`. Request encoding writes tools with these names and patterns; responses and streams
+unescape names."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-import orjson
-
 from app.formats import ir
-from app.formats.anthropic.blocks import FORMAT, _cache_in
-from app.formats.anthropic.fields import _bad, _obj, _opt_bool, _opt_str, _rest, _str
+from app.formats.anthropic.blocks import FORMAT
+from app.formats.anthropic.fields import FIELDS, _bad, _obj, _opt_bool, _opt_str, _rest, _str
+from app.formats.cache_marks import read_cache_mark
+from app.formats.tool_names import safe_name
 
 _TOOL_CHOICE_IN: Final[Mapping[str, ir.ToolChoiceMode]] = {
     "auto": ir.ToolChoiceMode.AUTO,
@@ -34,15 +34,14 @@ _TOOL_NAME_BAD: Final = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 def escape_tool_name(name: str) -> tuple[str, bool]:
-    """The name as Anthropic accepts it, and whether the change can be undone by `unescape_tool_name`."""
+    """The name as Anthropic accepts it, and whether the change can be undone by `unescape_tool_name`:
+    `.` and `:` are escaped; whatever else Anthropic refuses is replaced (`tool_names.safe_name`),
+    which cannot be undone."""
     if _TOOL_NAME_OK.match(name):
         return name, True
-    out = "".join(_TOOL_NAME_ESCAPES.get(c, c) for c in name)
-    reversible = not _TOOL_NAME_BAD.search(out)
-    out = _TOOL_NAME_BAD.sub("_", out) or "_"
-    if len(out) > 128:
-        out, reversible = out[:128], False
-    return out, reversible
+    escaped = "".join(_TOOL_NAME_ESCAPES.get(c, c) for c in name)
+    out = safe_name(escaped, invalid=_TOOL_NAME_BAD, max_length=128, empty="_")
+    return out, out == escaped
 
 
 def unescape_tool_name(name: str) -> str:
@@ -51,25 +50,10 @@ def unescape_tool_name(name: str) -> str:
     return _TOOL_NAME_ESCAPED.sub(lambda m: "." if m.group(1) == "2e" else ":", name)
 
 
-def _arguments(text: str, path: str, drops: list[ir.Drop]) -> dict[str, Any]:
-    """Tool call arguments (JSON text) as the object Anthropic wants in `input`."""
-    if not text.strip():
-        return {}
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        drops.append(ir.Drop(path, "tool call arguments are not valid JSON; sent as {}"))
-        return {}
-    if not isinstance(value, dict):
-        drops.append(ir.Drop(path, "tool call arguments are not a JSON object; sent as {}"))
-        return {}
-    return value
-
-
 def _decode_tool(raw: Any, path: str) -> ir.Tool:
     tool = _obj(raw, path)
     kind = tool.get("type")
-    cache = _cache_in(tool.get("cache_control"), f"{path}.cache_control")
+    cache = read_cache_mark(tool.get("cache_control"), f"{path}.cache_control", FIELDS)
     if kind is not None and kind != "custom":
         kind = _str(kind, f"{path}.type")
         return ir.Tool(

@@ -5,13 +5,12 @@ reads and writes while the canonical one includes them, so the conversion adds a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
-import orjson
-
 from app.formats import ir
-from app.formats.anthropic.fields import _int_or_zero
+from app.formats.json_values import count, parse_or_none
+from app.formats.stream_windows import find_object
 
 _USAGE_FIELDS: Final = frozenset(
     {
@@ -27,13 +26,13 @@ _USAGE_FIELDS: Final = frozenset(
 def _usage_in(raw: Any) -> ir.Usage:
     if not isinstance(raw, Mapping):
         return ir.Usage()
-    cache_read = _int_or_zero(raw.get("cache_read_input_tokens"))
-    cache_write = _int_or_zero(raw.get("cache_creation_input_tokens"))
+    cache_read = count(raw.get("cache_read_input_tokens"))
+    cache_write = count(raw.get("cache_creation_input_tokens"))
     details = raw.get("output_tokens_details")
-    reasoning = _int_or_zero(details.get("thinking_tokens")) if isinstance(details, Mapping) else 0
+    reasoning = count(details.get("thinking_tokens")) if isinstance(details, Mapping) else 0
     return ir.Usage(
-        input_tokens=_int_or_zero(raw.get("input_tokens")) + cache_read + cache_write,
-        output_tokens=_int_or_zero(raw.get("output_tokens")),
+        input_tokens=count(raw.get("input_tokens")) + cache_read + cache_write,
+        output_tokens=count(raw.get("output_tokens")),
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
         reasoning_tokens=reasoning,
@@ -59,35 +58,18 @@ def _usage_out(usage: ir.Usage, leftovers: Mapping[str, Any] | None = None) -> d
 
 
 def usage_from_body(body: bytes) -> ir.Usage:
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return ir.Usage()
+    payload = parse_or_none(body)
     return _usage_in(payload.get("usage")) if isinstance(payload, dict) else ir.Usage()
 
 
 def usage_from_stream(head: bytes, tail: bytes) -> ir.Usage:
+    """The first usage object of the stream (`message_start`'s, in the head) updated with the last
+    (the final `message_delta`'s, in the tail)."""
     usage: dict[str, Any] = {}
-    start = _find_event(head.split(b"\n"), b'"message_start"')
-    if start is not None and isinstance(start.get("message"), dict):
-        found = start["message"].get("usage")
-        if isinstance(found, dict):
-            usage.update(found)
-    end = _find_event(reversed(tail.split(b"\n")), b'"message_delta"')
-    if end is not None and isinstance(end.get("usage"), dict):
-        usage.update({k: v for k, v in end["usage"].items() if v is not None})
+    start = find_object(head, "usage", last=False)
+    if start is not None:
+        usage.update(start)
+    end = find_object(tail, "usage")
+    if end is not None:
+        usage.update({k: v for k, v in end.items() if v is not None})
     return _usage_in(usage)
-
-
-def _find_event(lines: Iterable[bytes], marker: bytes) -> dict[str, Any] | None:
-    for line in lines:
-        line = line.strip()
-        if not line.startswith(b"data:") or marker not in line:
-            continue
-        try:
-            payload = orjson.loads(line[5:])
-        except orjson.JSONDecodeError:
-            continue  # cut by the edge of the window
-        if isinstance(payload, dict):
-            return payload
-    return None

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
-import orjson
-
+from app.formats import error_kinds
 from app.formats.adapter import ErrorInfo
 from app.formats.gemini.fields import _JSONDict, _str_or_none
-from app.formats.sse import encode_event
+from app.formats.json_values import parse_or_none
+from app.formats.sse import encode_json_event
 
 _HTTP_TO_STATUS: Mapping[int, str] = {
     400: "INVALID_ARGUMENT",
@@ -30,16 +30,9 @@ _HTTP_TO_STATUS: Mapping[int, str] = {
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
-_KIND_TO_HTTP: Mapping[str, int] = {
-    "invalid_request_error": 400,
-    "authentication_error": 401,
-    "permission_error": 403,
-    "not_found_error": 404,
-    "request_too_large": 413,
-    "rate_limit_error": 429,
-    "api_error": 500,
-    "overloaded_error": 503,
-}
+_KIND_TO_HTTP: Final = error_kinds.STATUS_BY_KIND
+# gRPC's mapping of HTTP statuses makes 502 UNAVAILABLE, as this adapter writes it (above).
+_OWN_KINDS: Final[Mapping[int, str]] = {502: "overloaded_error"}
 _STATUS_TO_KIND: Mapping[str, str] = {
     "INVALID_ARGUMENT": "invalid_request_error",
     "FAILED_PRECONDITION": "invalid_request_error",
@@ -65,19 +58,7 @@ def _kind_for(status: int, google_status: str | None, reason: str | None) -> str
         return "request_too_large"
     if google_status is not None and google_status in _STATUS_TO_KIND:
         return _STATUS_TO_KIND[google_status]
-    if status == 401:
-        return "authentication_error"
-    if status == 403:
-        return "permission_error"
-    if status == 404:
-        return "not_found_error"
-    if status == 429:
-        return "rate_limit_error"
-    if status in (502, 503, 529):
-        return "overloaded_error"
-    if 400 <= status < 500:
-        return "invalid_request_error"
-    return "api_error"
+    return error_kinds.kind_for_status(status, _OWN_KINDS)
 
 
 def _error_details(body: Any) -> Mapping[str, Any] | None:
@@ -97,10 +78,7 @@ def _parse_duration(text: str) -> float | None:
 def retry_after_seconds(body: bytes) -> float | None:
     """The wait a Gemini error asks for: `RetryInfo.retryDelay` ("30s"), else "retry in 12.5s" in the
     message. Gemini sends no Retry-After header, so the caller reads it from the body."""
-    try:
-        error = _error_details(orjson.loads(body))
-    except orjson.JSONDecodeError:
-        return None
+    error = _error_details(parse_or_none(body))
     if error is None:
         return None
     for detail in error.get("details") or ():
@@ -120,10 +98,7 @@ def retry_after_seconds(body: bytes) -> float | None:
 
 
 def _decode_error(status: int, body: bytes) -> ErrorInfo:
-    try:
-        error = _error_details(orjson.loads(body))
-    except orjson.JSONDecodeError:
-        error = None
+    error = _error_details(parse_or_none(body))
     if error is None:
         text = body.decode("utf-8", errors="replace").strip()
         message = f"upstream returned HTTP {status}" + (f": {text[:200]}" if text else "")
@@ -187,4 +162,4 @@ def _error_object(error: ErrorInfo) -> _JSONDict:
 
 
 def _stream_error_bytes(error: ErrorInfo) -> bytes:
-    return encode_event(orjson.dumps(_error_object(error)))
+    return encode_json_event(_error_object(error))

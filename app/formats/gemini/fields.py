@@ -1,7 +1,8 @@
-"""Field access shared by every part of the Gemini adapter: the constants the format is known by, and
-the readers that take a camelCase field also in snake_case (the REST API accepts both) and check its
-type, raising InvalidRequest that names the offending field. They live apart so that decoding,
-encoding, streams and errors all read Gemini JSON the same way."""
+"""Field access shared by every part of the Gemini adapter: the constants the format is known by, the
+lookup that takes a camelCase field also in snake_case (the REST API accepts both), and the shared
+typed readers (`json_fields`) worded "'contents[0].parts' must be an array", naming the offending
+field. They live apart so that decoding, encoding, streams and errors all read Gemini JSON the same
+way."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-import orjson
-
-from app.core.errors import InvalidRequest
+from app.formats.json_fields import FieldReader
 
 FORMAT: Final = "gemini"
 # The value Google documents for history whose function calls have no real signature.
@@ -54,63 +53,29 @@ def _camel_keys(obj: Mapping[str, Any]) -> _JSONDict:
     return {_camel(key): value for key, value in obj.items()}
 
 
-def _mapping(value: Any, param: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise InvalidRequest(f"'{param}' must be an object", param=param)
-    return value
+# Proto JSON takes 3.0 for an integer.
+FIELDS = FieldReader("'{path}' must be {expected}", whole_floats=True)
 
-
-def _list(value: Any, param: str) -> Sequence[Any]:
-    if not isinstance(value, list):
-        raise InvalidRequest(f"'{param}' must be an array", param=param)
-    return value
+_mapping = FIELDS.mapping
+_list = FIELDS.array
+_opt_str = FIELDS.opt_string
+_opt_bool = FIELDS.opt_bool
+_opt_number = FIELDS.opt_number
 
 
 def _opt_list(value: Any, param: str) -> Sequence[Any]:
     return () if value is None else _list(value, param)
 
 
-def _opt_str(value: Any, param: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidRequest(f"'{param}' must be a string", param=param)
-    return value
-
-
-def _opt_bool(value: Any, param: str) -> bool | None:
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise InvalidRequest(f"'{param}' must be a boolean", param=param)
-    return value
-
-
-def _opt_number(value: Any, param: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidRequest(f"'{param}' must be a number", param=param)
-    return value
-
-
 def _opt_int(value: Any, param: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        # int64 fields may also come as decimal strings in proto JSON.
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-            return int(value)
-        raise InvalidRequest(f"'{param}' must be an integer", param=param)
-    return int(value)
+    # int64 fields may also come as decimal strings in proto JSON.
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    return FIELDS.opt_int(value, param)
 
 
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def _short_hash(*parts: str) -> str:

@@ -5,12 +5,12 @@ one kind of file Gemini can reference), so shared by request, response and tool-
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from app.core.errors import InvalidRequest
 from app.formats import ir
+from app.formats.data_urls import UNTYPED, parse_data_url
 from app.formats.gemini.fields import _get, _JSONDict, _opt_str
 
 
@@ -50,14 +50,12 @@ def _decode_file(ref: Mapping[str, Any], param: str) -> ir.ImagePart | ir.Docume
 
 def _media_part(source: ir.MediaSource) -> _JSONDict | None:
     if source.kind == "base64" and source.data is not None:
-        return {
-            "inlineData": {"mimeType": source.media_type or "application/octet-stream", "data": source.data}
-        }
+        return {"inlineData": {"mimeType": source.media_type or UNTYPED, "data": source.data}}
     if source.kind == "url" and source.url is not None:
-        match = re.match(r"^data:([^;,]+)?(?:;[^,]*)?;base64,(.*)$", source.url, re.DOTALL)
-        if match is not None:
-            mime = match.group(1) or source.media_type or "application/octet-stream"
-            return {"inlineData": {"mimeType": mime, "data": match.group(2)}}
+        inline = parse_data_url(source.url)
+        if inline is not None:
+            mime = inline.media_type or source.media_type or UNTYPED
+            return {"inlineData": {"mimeType": mime, "data": inline.data}}
         ref: _JSONDict = {"fileUri": source.url}
         if source.media_type:
             ref = {"mimeType": source.media_type, **ref}

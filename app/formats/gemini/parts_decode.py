@@ -12,8 +12,9 @@ from typing import Any
 
 from app.core.errors import InvalidRequest
 from app.formats import ir
-from app.formats.gemini.fields import FORMAT, _camel, _dumps, _get, _has, _list, _mapping, _opt_str
+from app.formats.gemini.fields import FORMAT, _camel, _get, _has, _list, _mapping, _opt_str
 from app.formats.gemini.media import _decode_blob, _decode_file
+from app.formats.json_values import json_text
 
 
 def _describe_part(part: Mapping[str, Any]) -> str:
@@ -87,7 +88,7 @@ def _decode_function_response(
         is_error = True
         content.append(ir.TextPart(response["error"]))
     elif response:
-        content.append(ir.TextPart(_dumps(response), extras={FORMAT: {"response": dict(response)}}))
+        content.append(ir.TextPart(json_text(response), extras={FORMAT: {"response": dict(response)}}))
     nested = _get(fr, "parts")
     if nested is not None:
         for k, sub in enumerate(_list(nested, f"{param}.parts")):
@@ -135,7 +136,7 @@ def _decode_parts(
                 )
             parts.append(
                 ir.ToolCallPart(
-                    id=call_id, name=name, arguments=_dumps(args or {}), thought_signature=signature
+                    id=call_id, name=name, arguments=json_text(args or {}), thought_signature=signature
                 )
             )
             linker.call(name, call_id, given_id is None, parts)

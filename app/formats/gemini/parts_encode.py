@@ -8,27 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import orjson
-
 from app.formats import ir
 from app.formats.gemini.fields import FORMAT, SKIP_SIGNATURE, SYNTHETIC_ID_PREFIX, _JSONDict
 from app.formats.gemini.media import _media_part
 from app.formats.gemini.model_version import _is_gemini3
 from app.formats.gemini.tools import sanitize_name
-
-
-def _args_object(arguments: str, param: str, drops: list[ir.Drop]) -> _JSONDict:
-    if not arguments.strip():
-        return {}
-    try:
-        parsed = orjson.loads(arguments)
-    except orjson.JSONDecodeError:
-        drops.append(ir.Drop(param, "tool call arguments are not valid JSON; Gemini needs an object"))
-        return {}
-    if not isinstance(parsed, dict):
-        drops.append(ir.Drop(param, "tool call arguments are not a JSON object; Gemini needs one"))
-        return {}
-    return parsed
+from app.formats.tool_arguments import arguments_object
 
 
 @dataclass
@@ -99,7 +84,7 @@ class _PartEncoder:
                 id_from_response = isinstance(own, Mapping) and own.get("idFromResponse") is True
                 if part.id and not id_from_response and not part.id.startswith(SYNTHETIC_ID_PREFIX):
                     call["id"] = part.id
-                call["args"] = _args_object(part.arguments, f"{p_param}.arguments", self.drops)
+                call["args"] = arguments_object(part.arguments, f"{p_param}.arguments", self.drops)
                 encoded_call: _JSONDict = {"functionCall": call}
                 if part.thought_signature:
                     encoded_call["thoughtSignature"] = part.thought_signature

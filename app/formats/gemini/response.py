@@ -14,7 +14,6 @@ from app.formats.gemini.fields import (
     FORMAT,
     SYNTHETIC_ID_PREFIX,
     _camel,
-    _dumps,
     _get,
     _JSONDict,
     _mapping,
@@ -25,6 +24,7 @@ from app.formats.gemini.fields import (
 from app.formats.gemini.parts_decode import _CallLinker, _decode_parts
 from app.formats.gemini.parts_encode import _PartEncoder
 from app.formats.gemini.usage import metadata_from_usage, usage_from_metadata
+from app.formats.json_values import json_text
 
 _FINISH_TO_STOP: Mapping[str, ir.StopReason] = {
     "STOP": ir.StopReason.END_TURN,
@@ -87,7 +87,7 @@ def _decode_response(body: Mapping[str, Any]) -> ir.Response:
     if content is not None:
         content = _mapping(content, "candidates[0].content")
         raw_parts = _opt_list(_get(content, "parts"), "candidates[0].content.parts")
-    stem = _response_id_stem(response_id, _dumps(list(raw_parts)))
+    stem = _response_id_stem(response_id, json_text(list(raw_parts)))
     parts = _decode_parts(
         raw_parts,
         "candidates[0].content.parts",

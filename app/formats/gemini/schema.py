@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.formats.gemini.fields import _camel, _dumps, _JSONDict
+from app.formats.gemini.fields import _camel, _JSONDict
+from app.formats.json_values import json_text
 
 _OPENAPI_TYPES = {"STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"}
 _COUNT_KEYS = ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties")
@@ -258,7 +259,7 @@ class _Cleaner:
             return
         # Gemini enums are strings only: keep the choice visible to the model in the description.
         self.removed.add("non-string enum")
-        listed = ", ".join(_dumps(v) for v in values)
+        listed = ", ".join(json_text(v) for v in values)
         description = src.get("description")
         note = f"Allowed values: {listed}."
         out["description"] = f"{description} {note}" if isinstance(description, str) else note

@@ -12,21 +12,21 @@ import orjson
 
 from app.formats import ir
 from app.formats.gemini.errors import _kind_for
-from app.formats.gemini.fields import SYNTHETIC_ID_PREFIX, _dumps, _get, _str_or_none
+from app.formats.gemini.fields import SYNTHETIC_ID_PREFIX, _get, _str_or_none
 from app.formats.gemini.parts_decode import _describe_part
 from app.formats.gemini.response import _response_id_stem, _stop_reason
 from app.formats.gemini.usage import usage_from_metadata
-from app.formats.sse import SSEParser
+from app.formats.json_values import json_text
+from app.formats.sse import DataStreamDecoder
 
 
-class GeminiStreamDecoder:
+class GeminiStreamDecoder(DataStreamDecoder):
     """`streamGenerateContent?alt=sse` bytes → canonical events. Each `data:` is a whole
     GenerateContentResponse with the next parts; the one with a finishReason ends the stream."""
 
     def __init__(self) -> None:
-        self._parser = SSEParser()
+        super().__init__()
         self._started = False
-        self._done = False
         self._next_index = 0
         self._open: tuple[int, ir.BlockKind] | None = None
         self._open_signed = False  # the open thinking block already has its signature
@@ -36,37 +36,22 @@ class GeminiStreamDecoder:
         self._usage = ir.Usage()
         self._stem = ""
 
-    def feed(self, chunk: bytes) -> list[ir.StreamEvent]:
-        events: list[ir.StreamEvent] = []
-        for sse in self._parser.feed(chunk):
-            self._event(sse.data, events)
-        return events
-
-    def close(self) -> list[ir.StreamEvent]:
-        events: list[ir.StreamEvent] = []
-        for sse in self._parser.close():
-            self._event(sse.data, events)
-        if not self._done:
-            self._done = True
-            events.append(ir.StreamError(status=502, message="upstream stream ended early", kind="api_error"))
-        return events
-
     # ---- internals
 
     def _event(self, data: str, events: list[ir.StreamEvent]) -> None:
-        if self._done or not data.strip():
+        if self._finished or not data.strip():
             return
         try:
             chunk = orjson.loads(data)
         except orjson.JSONDecodeError:
-            self._done = True
+            self._finished = True
             events.append(ir.StreamError(status=502, message="upstream sent a malformed stream chunk"))
             return
         if not isinstance(chunk, dict):
             return
         error = chunk.get("error")
         if isinstance(error, Mapping):
-            self._done = True
+            self._finished = True
             code = error.get("code")
             status = code if isinstance(code, int) and 400 <= code < 600 else 500
             google_status = _str_or_none(error.get("status"))
@@ -109,7 +94,7 @@ class GeminiStreamDecoder:
         blocked = not candidates and isinstance(feedback, Mapping) and bool(_get(feedback, "blockReason"))
         if finish is not None or blocked:
             self._close_block(events)
-            self._done = True
+            self._finished = True
             stop = ir.StopReason.CONTENT_FILTER if blocked else _stop_reason(finish, self._saw_calls)
             events.append(ir.StreamEnd(stop_reason=stop, usage=self._usage))
 
@@ -164,7 +149,9 @@ class GeminiStreamDecoder:
                 thought_signature=signature,
             )
             events.append(
-                ir.ToolArgsDelta(index=index, partial_json=_dumps(args if isinstance(args, Mapping) else {}))
+                ir.ToolArgsDelta(
+                    index=index, partial_json=json_text(args if isinstance(args, Mapping) else {})
+                )
             )
             events.append(ir.BlockStop(index))
             return

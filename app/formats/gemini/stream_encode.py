@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import orjson
-
 from app.formats import ir
 from app.formats.adapter import ErrorInfo
 from app.formats.gemini.errors import _stream_error_bytes
 from app.formats.gemini.fields import SYNTHETIC_ID_PREFIX, _JSONDict
-from app.formats.gemini.parts_encode import _args_object
 from app.formats.gemini.response import _STOP_TO_FINISH
 from app.formats.gemini.tools import sanitize_name
 from app.formats.gemini.usage import metadata_from_usage
-from app.formats.sse import encode_event
+from app.formats.sse import encode_json_event
+from app.formats.tool_arguments import arguments_object
 
 
 @dataclass
@@ -57,7 +55,7 @@ class GeminiStreamEncoder:
         body["modelVersion"] = self._model
         if self._id:
             body["responseId"] = self._id
-        return encode_event(orjson.dumps(body))
+        return encode_json_event(body)
 
     def feed(self, event: ir.StreamEvent) -> bytes:
         if self._done:
@@ -115,7 +113,7 @@ class GeminiStreamEncoder:
         call: _JSONDict = {"name": sanitize_name(tool.name)}
         if tool.call_id and not tool.call_id.startswith(SYNTHETIC_ID_PREFIX):
             call["id"] = tool.call_id
-        call["args"] = _args_object("".join(tool.args), "arguments", [])
+        call["args"] = arguments_object("".join(tool.args), "arguments", [])
         part: _JSONDict = {"functionCall": call}
         if tool.signature:
             part["thoughtSignature"] = tool.signature

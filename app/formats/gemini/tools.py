@@ -7,26 +7,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from app.core.errors import InvalidRequest
 from app.formats import ir
-from app.formats.gemini.fields import _camel, _get, _JSONDict, _list, _mapping, _opt_str, _short_hash
+from app.formats.gemini.fields import _camel, _get, _JSONDict, _list, _mapping, _opt_str
 from app.formats.gemini.schema import _json_schema_for_gemini, clean_schema, openapi_to_json_schema
+from app.formats.tool_names import safe_name
 
-_NAME_OK = re.compile(r"[a-zA-Z_][a-zA-Z0-9_.:-]{0,63}")
+_NAME_INVALID: Final = re.compile(r"[^a-zA-Z0-9_.:-]")
 
 
 def sanitize_name(name: str) -> str:
     """A function name Gemini accepts: [a-zA-Z_][a-zA-Z0-9_.:-]{0,63}; unchanged when already valid."""
-    if _NAME_OK.fullmatch(name):
-        return name
-    cleaned = re.sub(r"[^a-zA-Z0-9_.:-]", "_", name)
-    if not cleaned or not (cleaned[0] == "_" or (cleaned[0].isascii() and cleaned[0].isalpha())):
-        cleaned = "_" + cleaned
-    if len(cleaned) > 64:
-        cleaned = cleaned[:55] + "_" + _short_hash(name)[:8]
-    return cleaned
+    return safe_name(name, invalid=_NAME_INVALID, max_length=64, letter_first=True, empty="_")
 
 
 _MODE_TO_CHOICE: Mapping[str, ir.ToolChoiceMode] = {

@@ -8,17 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from app.formats import ir
 from app.formats.gemini.fields import _get, _JSONDict
+from app.formats.json_values import count, parse_or_none
+from app.formats.stream_windows import find_object
 
 
 def _int_field(obj: Mapping[str, Any], name: str) -> int:
-    value = _get(obj, name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0
-    return int(value)
+    return count(_get(obj, name))
 
 
 def usage_from_metadata(meta: Any) -> ir.Usage:
@@ -48,37 +45,9 @@ def metadata_from_usage(usage: ir.Usage) -> _JSONDict:
     return meta
 
 
-def _last_usage(window: bytes) -> ir.Usage | None:
-    """The last complete `"usageMetadata": {...}` object in a window of a stream (its first line may
-    be cut anywhere: the object is found by its key and matched by braces, it holds no strings with
-    braces)."""
-    end = len(window)
-    while True:
-        at = window.rfind(b'"usageMetadata"', 0, end)
-        if at < 0:
-            return None
-        start = window.find(b"{", at)
-        depth = 0
-        for pos in range(start, len(window)) if start >= 0 else ():
-            char = window[pos]
-            if char == 0x7B:
-                depth += 1
-            elif char == 0x7D:
-                depth -= 1
-                if depth == 0:
-                    try:
-                        return usage_from_metadata(orjson.loads(window[start : pos + 1]))
-                    except orjson.JSONDecodeError:
-                        break
-        end = at
-
-
 def usage_from_body(body: bytes) -> ir.Usage:
     """The usage of a whole relayed `generateContent` body (empty when it cannot be read)."""
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return ir.Usage()
+    parsed = parse_or_none(body)
     if isinstance(parsed, dict):
         return usage_from_metadata(parsed.get("usageMetadata"))
     return ir.Usage()
@@ -87,7 +56,7 @@ def usage_from_body(body: bytes) -> ir.Usage:
 def usage_from_stream(head: bytes, tail: bytes) -> ir.Usage:
     """The usage of a relayed stream: the last usageMetadata in its tail, else in its head."""
     for window in (tail, head):
-        found = _last_usage(window)
+        found = find_object(window, "usageMetadata")
         if found is not None:
-            return found
+            return usage_from_metadata(found)
     return ir.Usage()

@@ -17,8 +17,9 @@ finish chunk).
 
 The modules: `request_decode` (with `messages_decode`), `request_encode`, `response`,
 `stream_decode`, `stream_encode`, `errors` and `usage` do one direction each; `checks`,
-`vocabulary`, `tools`, `media`, `cache_marks` and `reasoning` are what they share; `adapter` is the
-thin FormatAdapter over them.
+`vocabulary`, `tools`, `media` and `reasoning` are what they share; `adapter` is the thin
+FormatAdapter over them. What all four formats share (field readers, cache marks, data URLs, tool
+names, error kinds…) lives in `app.formats` itself.
 """
 
 from app.formats.openai_chat.adapter import ADAPTER, OpenAIChatAdapter

@@ -8,26 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from app.formats.adapter import ErrorInfo
-from app.formats.openai_chat.checks import _load
-from app.formats.sse import encode_event
+from app.formats.error_kinds import kind_for_status
+from app.formats.json_values import parse_or_none
+from app.formats.sse import encode_json_event
 
-_KIND_BY_STATUS: Mapping[int, str] = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    422: "invalid_request_error",
-    429: "rate_limit_error",
-    500: "api_error",
-    502: "api_error",
-    503: "overloaded_error",
-    504: "api_error",
-    529: "overloaded_error",
-}
 _TYPE_BY_KIND: Mapping[str, str] = {
     "invalid_request_error": "invalid_request_error",
     "authentication_error": "authentication_error",
@@ -38,13 +23,6 @@ _TYPE_BY_KIND: Mapping[str, str] = {
     "api_error": "server_error",
     "overloaded_error": "service_unavailable_error",
 }
-
-
-def _kind_for(status: int) -> str:
-    kind = _KIND_BY_STATUS.get(status)
-    if kind is not None:
-        return kind
-    return "invalid_request_error" if status < 500 else "api_error"
 
 
 def _status_of(error: object, default: int) -> int:
@@ -62,14 +40,14 @@ def _status_of(error: object, default: int) -> int:
 
 
 def _error_info(status: int, parsed: object) -> ErrorInfo:
-    generic = ErrorInfo(status, f"Upstream error (HTTP {status})", _kind_for(status))
+    generic = ErrorInfo(status, f"Upstream error (HTTP {status})", kind_for_status(status))
     if isinstance(parsed, list) and parsed:  # Gemini's OpenAI endpoint wraps errors in a list
         parsed = parsed[0]
     if not isinstance(parsed, dict):
         return generic
     error = parsed.get("error", parsed)
     if isinstance(error, str):
-        return ErrorInfo(status, error or generic.message, _kind_for(status))
+        return ErrorInfo(status, error or generic.message, kind_for_status(status))
     if not isinstance(error, dict):
         return generic
     message = error.get("message")
@@ -81,14 +59,14 @@ def _error_info(status: int, parsed: object) -> ErrorInfo:
     return ErrorInfo(
         status,
         message,
-        _kind_for(status),
+        kind_for_status(status),
         code=None if code is None or isinstance(code, bool) else str(code),
         param=param if isinstance(param, str) else None,
     )
 
 
 def decode_error(status: int, body: bytes) -> ErrorInfo:
-    return _error_info(status, _load(body))
+    return _error_info(status, parse_or_none(body))
 
 
 def encode_error(error: ErrorInfo) -> dict[str, Any]:
@@ -97,4 +75,4 @@ def encode_error(error: ErrorInfo) -> dict[str, Any]:
 
 
 def encode_stream_error(error: ErrorInfo) -> bytes:
-    return encode_event(orjson.dumps(encode_error(error)))
+    return encode_json_event(encode_error(error))

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-import orjson
-
 from app.formats import ir
-from app.formats.openai_chat.cache_marks import _cache_of
-from app.formats.openai_chat.checks import _fail, _list, _obj, _opt_str, _str, _wrong_type
-from app.formats.openai_chat.media import _DATA_URL, _media_from_url
+from app.formats.cache_marks import read_cache_mark
+from app.formats.data_urls import source_from_file_data, source_from_url
+from app.formats.json_values import json_text
+from app.formats.openai_chat.checks import FIELDS, _fail, _list, _obj, _opt_str, _str, _wrong_type
 from app.formats.openai_chat.reasoning import _parts_from_reasoning_details
 from app.formats.openai_chat.vocabulary import FORMAT
 
@@ -235,7 +234,7 @@ class _MessagesDecoder:
             call_id = _str(message.get("tool_call_id"), f"{path}.tool_call_id")
             if name is not None:
                 item["name"] = True
-        cache = _cache_of(message.get("cache_control"), f"{path}.cache_control")
+        cache = read_cache_mark(message.get("cache_control"), f"{path}.cache_control", FIELDS)
         if cache is not None:
             self.cache_marks = True
         extra = {
@@ -282,14 +281,14 @@ class _MessagesDecoder:
 
     def _text_part(self, part: Mapping[str, Any], path: str) -> ir.TextPart:
         text = _str(part.get("text"), f"{path}.text")
-        cache = _cache_of(part.get("cache_control"), f"{path}.cache_control")
+        cache = read_cache_mark(part.get("cache_control"), f"{path}.cache_control", FIELDS)
         if cache is not None:
             self.cache_marks = True
         return ir.TextPart(text, cache=cache)
 
     def _content_part(self, part: Mapping[str, Any], path: str) -> ir.Part:
         kind = part.get("type")
-        cache = _cache_of(part.get("cache_control"), f"{path}.cache_control")
+        cache = read_cache_mark(part.get("cache_control"), f"{path}.cache_control", FIELDS)
         if cache is not None:
             self.cache_marks = True
         if kind == "text":
@@ -297,22 +296,18 @@ class _MessagesDecoder:
         if kind == "image_url":
             image = part.get("image_url")
             if isinstance(image, str):  # some clients send the URL bare
-                return ir.ImagePart(_media_from_url(image), cache=cache)
+                return ir.ImagePart(source_from_url(image), cache=cache)
             image = _obj(image, f"{path}.image_url")
             url = _str(image.get("url"), f"{path}.image_url.url")
             detail = _opt_str(image.get("detail"), f"{path}.image_url.detail")
-            return ir.ImagePart(_media_from_url(url), detail=detail, cache=cache)
+            return ir.ImagePart(source_from_url(url), detail=detail, cache=cache)
         if kind == "file":
             file = _obj(part.get("file"), f"{path}.file")
             data = _opt_str(file.get("file_data"), f"{path}.file.file_data")
             file_id = _opt_str(file.get("file_id"), f"{path}.file.file_id")
             filename = _opt_str(file.get("filename"), f"{path}.file.filename")
             if data is not None:
-                match = _DATA_URL.fullmatch(data)
-                if match is not None:
-                    source = ir.MediaSource("base64", media_type=match.group(1) or None, data=match.group(3))
-                else:  # bare base64
-                    source = ir.MediaSource("base64", data=data)
+                source = source_from_file_data(data)
             elif file_id is not None:
                 source = ir.MediaSource("file", file_id=file_id)
             else:
@@ -378,5 +373,5 @@ def _arguments(value: object, path: str) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):  # some clients send the parsed object
-        return orjson.dumps(value).decode()
+        return json_text(value)
     _wrong_type(value, "a string", f"{path}.arguments")

@@ -7,17 +7,16 @@ conversation never gets a stale layout."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 from app.formats import ir
-from app.formats.openai_chat.cache_marks import _cache_json
-from app.formats.openai_chat.media import _data_url, _default_filename
+from app.formats.cache_marks import cache_mark_json
+from app.formats.data_urls import data_url
+from app.formats.openai_chat.media import _default_filename
 from app.formats.openai_chat.reasoning import _all_reasoning_details, _reasoning_detail
 from app.formats.openai_chat.tools import sanitize_tool_name
 from app.formats.openai_chat.vocabulary import FORMAT
-
-# Reasoning levels OpenAI accepts for `reasoning_effort`.
-_OPENAI_EFFORTS: Final = frozenset({"none", "minimal", "low", "medium", "high", "xhigh"})
+from app.formats.reasoning_levels import OPENAI_EFFORTS
 
 
 def encode_request(request: ir.Request) -> ir.Encoded:
@@ -109,7 +108,7 @@ class _RequestEncoder:
         else:
             effort = reasoning.effective_effort()
             if effort is not None:
-                if effort not in _OPENAI_EFFORTS and not self.from_chat:
+                if effort not in OPENAI_EFFORTS and not self.from_chat:
                     self.drop("reasoning.effort", f"OpenAI has no effort '{effort}'; sent 'xhigh'")
                     effort = "xhigh"
                 body["reasoning_effort"] = effort
@@ -152,7 +151,7 @@ class _RequestEncoder:
             entry: dict[str, Any] = {"type": "function", "function": function}
             if tool.cache is not None:
                 if self.cache_ok:
-                    entry["cache_control"] = _cache_json(tool.cache)
+                    entry["cache_control"] = cache_mark_json(tool.cache)
                 else:
                     self.drop(f"{path}.cache", "OpenAI Chat has no cache marks")
             out.append(entry)
@@ -258,7 +257,7 @@ class _RequestEncoder:
     def _text_json(self, part: ir.TextPart, path: str) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "text", "text": part.text}
         if part.cache is not None and self.cache_ok:
-            out["cache_control"] = _cache_json(part.cache)
+            out["cache_control"] = cache_mark_json(part.cache)
         elif part.cache is not None:
             self.drop(f"{path}.cache", "OpenAI Chat has no cache marks")
         if any(key != FORMAT for key in part.extras):
@@ -270,7 +269,7 @@ class _RequestEncoder:
         out: dict[str, Any]
         if isinstance(part, ir.ImagePart):
             if source.kind == "base64":
-                url = _data_url(source)
+                url = data_url(source)
             elif source.kind == "url" and source.url is not None:
                 url = source.url
             else:
@@ -283,7 +282,7 @@ class _RequestEncoder:
         else:
             file: dict[str, Any] = {}
             if source.kind == "base64":
-                file["file_data"] = _data_url(source) if source.media_type else (source.data or "")
+                file["file_data"] = data_url(source) if source.media_type else (source.data or "")
                 file["filename"] = part.filename or part.title or _default_filename(source.media_type)
             elif source.kind == "file" and source.file_id is not None:
                 file["file_id"] = source.file_id
@@ -297,7 +296,7 @@ class _RequestEncoder:
             out = {"type": "file", "file": file}
         if part.cache is not None:
             if self.cache_ok:
-                out["cache_control"] = _cache_json(part.cache)
+                out["cache_control"] = cache_mark_json(part.cache)
             else:
                 self.drop(f"{path}.cache", "OpenAI Chat has no cache marks")
         return out
@@ -380,7 +379,7 @@ class _RequestEncoder:
             message["name"] = result.name
         if result.cache is not None:
             if self.cache_ok:
-                message["cache_control"] = _cache_json(result.cache)
+                message["cache_control"] = cache_mark_json(result.cache)
             else:
                 self.drop(f"{path}.cache", "OpenAI Chat has no cache marks")
         extra = item.get("x")

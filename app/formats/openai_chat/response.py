@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import orjson
-
 from app.formats import ir
+from app.formats.json_values import json_text
 from app.formats.openai_chat.reasoning import _parts_from_reasoning_details, _thinking_fields
 from app.formats.openai_chat.tools import _thought_signature
 from app.formats.openai_chat.usage import _ir_usage, _usage_json
@@ -207,7 +206,7 @@ def _response_tool_call(call: Mapping[str, Any], index: int) -> ir.ToolCallPart:
         if isinstance(raw_arguments, str):
             arguments = raw_arguments
         elif isinstance(raw_arguments, dict):
-            arguments = orjson.dumps(raw_arguments).decode()
+            arguments = json_text(raw_arguments)
         else:
             arguments = ""
     return ir.ToolCallPart(

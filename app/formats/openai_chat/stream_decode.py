@@ -14,12 +14,13 @@ from typing import Any
 import orjson
 
 from app.formats import ir
+from app.formats.json_values import json_text
 from app.formats.openai_chat.errors import _error_info, _status_of
 from app.formats.openai_chat.reasoning import _RESPONSES_FORMAT
 from app.formats.openai_chat.tools import _thought_signature
 from app.formats.openai_chat.usage import _ir_usage
 from app.formats.openai_chat.vocabulary import _stop_reason
-from app.formats.sse import SSEParser
+from app.formats.sse import ENDED_EARLY, DataStreamDecoder
 
 
 @dataclass(slots=True)
@@ -31,13 +32,12 @@ class _ToolSlot:
     pending_args: list[str]
 
 
-class ChatStreamDecoder:
+class ChatStreamDecoder(DataStreamDecoder):
     """Upstream `chat.completion.chunk` SSE bytes → canonical stream events."""
 
     def __init__(self) -> None:
-        self._parser = SSEParser()
+        super().__init__()
         self._started = False
-        self._finished = False  # StreamEnd or StreamError emitted
         self._stop: ir.StopReason | None = None
         self._usage = ir.Usage()
         self._next_block = 0
@@ -50,25 +50,15 @@ class ChatStreamDecoder:
         self._refusal = False
         self._plain_reasoning = False
 
-    def feed(self, chunk: bytes) -> list[ir.StreamEvent]:
-        out: list[ir.StreamEvent] = []
-        for event in self._parser.feed(chunk):
-            self._event(event.data, out)
-        return out
-
-    def close(self) -> list[ir.StreamEvent]:
-        out: list[ir.StreamEvent] = []
-        for event in self._parser.close():
-            self._event(event.data, out)
+    def _closed(self, out: list[ir.StreamEvent]) -> None:
         if self._finished:
-            return out
-        if self._stop is not None:
+            return
+        if self._stop is not None:  # the finish chunk came, [DONE] did not: the answer is whole
             self._end(out)
         else:
             self._close_block(out)
             self._finished = True
-            out.append(ir.StreamError(status=502, message="upstream stream ended early", kind="api_error"))
-        return out
+            out.append(ENDED_EARLY)
 
     # --- one SSE event
 
@@ -222,7 +212,7 @@ class ChatStreamDecoder:
         )
         arguments = function.get("arguments")
         if isinstance(arguments, dict):
-            arguments = orjson.dumps(arguments).decode()
+            arguments = json_text(arguments)
         index = raw_index if isinstance(raw_index, int) and not isinstance(raw_index, bool) else None
         position = self._by_index.get(index) if index is not None else self._current
         if position is not None:

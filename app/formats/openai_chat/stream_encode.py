@@ -8,15 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import orjson
-
 from app.formats import ir
 from app.formats.adapter import ErrorInfo
 from app.formats.openai_chat.errors import encode_stream_error
 from app.formats.openai_chat.reasoning import _reasoning_detail
 from app.formats.openai_chat.usage import _chat_usage
 from app.formats.openai_chat.vocabulary import _completion_id, _finish_reason
-from app.formats.sse import encode_event
+from app.formats.sse import ENDED_EARLY, encode_json_event
 
 _DONE: Final = b"data: [DONE]\n\n"
 
@@ -52,7 +50,7 @@ class ChatStreamEncoder:
         obj["choices"] = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
         if self._with_usage:
             obj["usage"] = None
-        return encode_event(orjson.dumps(obj))
+        return encode_json_event(obj)
 
     def _delta(self, delta: dict[str, Any]) -> bytes:
         """A delta chunk; the very first one also carries the role, as OpenAI's does."""
@@ -133,7 +131,7 @@ class ChatStreamEncoder:
             obj = self._head()
             obj["choices"] = []
             obj["usage"] = _chat_usage(event.usage)
-            out += encode_event(orjson.dumps(obj))
+            out += encode_json_event(obj)
         return out + _DONE
 
     def _detail(self, part: ir.ThinkingPart | ir.RedactedThinkingPart) -> bytes:
@@ -151,4 +149,4 @@ class ChatStreamEncoder:
             return b""
         self._done = True
         # Neither an end nor an error came: tell the client the answer is incomplete.
-        return encode_stream_error(ErrorInfo(502, "upstream stream ended early", "api_error"))
+        return self._error(ENDED_EARLY)

@@ -1,30 +1,19 @@
-"""Tools in Chat Completions: sanitising names to what OpenAI accepts (deterministically, so the answer's
-tool calls can be mapped back), decoding `tools` and `tool_choice` (function, custom, allowed_tools),
-and reading Gemini's thought signature from a tool call's `extra_content`."""
+"""Tools in Chat Completions: names made acceptable to OpenAI (`sanitize_tool_name`, deterministic so
+the answer's tool calls can be mapped back), decoding `tools` and `tool_choice` (function, custom,
+allowed_tools), and reading Gemini's thought signature from a tool call's `extra_content`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from app.formats import ir
-from app.formats.openai_chat.cache_marks import _cache_of
-from app.formats.openai_chat.checks import _fail, _list, _obj, _opt_bool, _opt_str, _str
+from app.formats.cache_marks import read_cache_mark
+from app.formats.openai_chat.checks import FIELDS, _fail, _list, _obj, _opt_bool, _opt_str, _str
+from app.formats.tool_names import openai_tool_name
 
-_TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
-_TOOL_NAME_BAD = re.compile(r"[^a-zA-Z0-9_-]")
-
-
-def sanitize_tool_name(name: str) -> str:
-    """A name OpenAI accepts (^[a-zA-Z0-9_-]{1,64}$), deterministic; unchanged when already valid."""
-    if _TOOL_NAME.fullmatch(name):
-        return name
-    cleaned = _TOOL_NAME_BAD.sub("_", name) or "tool"
-    if len(cleaned) > 64:
-        digest = f"{_fnv1a(name):08x}"
-        cleaned = cleaned[:55] + "_" + digest
-    return cleaned
+# A name OpenAI accepts (^[a-zA-Z0-9_-]{1,64}$); unchanged when already valid.
+sanitize_tool_name = openai_tool_name
 
 
 def tool_name_mapping(request: ir.Request) -> dict[str, str]:
@@ -35,13 +24,6 @@ def tool_name_mapping(request: ir.Request) -> dict[str, str]:
         for tool in request.tools
         if sanitize_tool_name(tool.name) != tool.name
     }
-
-
-def _fnv1a(text: str) -> int:
-    value = 0x811C9DC5
-    for byte in text.encode():
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return value
 
 
 def _decode_tools(raw: object) -> tuple[ir.Tool, ...]:
@@ -63,7 +45,7 @@ def _decode_tools(raw: object) -> tuple[ir.Tool, ...]:
                     if parameters is not None
                     else {},
                     strict=_opt_bool(function.get("strict"), f"{path}.function.strict"),
-                    cache=_cache_of(tool.get("cache_control"), f"{path}.cache_control"),
+                    cache=read_cache_mark(tool.get("cache_control"), f"{path}.cache_control", FIELDS),
                 )
             )
         elif kind == "custom":

@@ -9,18 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.formats import ir
-from app.formats.openai_chat.checks import _load
-
-
-def _count(value: object) -> int:
-    """A token count from a usage object; anything that is not a count is 0."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return 0
+from app.formats.json_values import count, parse_or_none
+from app.formats.stream_windows import find_object
 
 
 def _usage_object(obj: object) -> Mapping[str, Any] | None:
@@ -30,30 +20,18 @@ def _usage_object(obj: object) -> Mapping[str, Any] | None:
     return usage if isinstance(usage, dict) else None
 
 
-def _stream_usage_object(tail: bytes) -> Mapping[str, Any] | None:
-    """The usage chunk near the end of an SSE stream (sent last, before [DONE])."""
-    for line in reversed(tail.split(b"\n")):
-        line = line.strip()
-        if not line.startswith(b"data:") or b'"usage"' not in line:
-            continue
-        usage = _usage_object(_load(line[5:]))
-        if usage is not None:
-            return usage
-    return None
-
-
 def _ir_usage(usage: Mapping[str, Any]) -> ir.Usage:
     prompt_details = usage.get("prompt_tokens_details")
     prompt_details = prompt_details if isinstance(prompt_details, dict) else {}
     completion_details = usage.get("completion_tokens_details")
     completion_details = completion_details if isinstance(completion_details, dict) else {}
-    cached = _count(prompt_details.get("cached_tokens")) or _count(usage.get("prompt_cache_hit_tokens"))
+    cached = count(prompt_details.get("cached_tokens")) or count(usage.get("prompt_cache_hit_tokens"))
     return ir.Usage(
-        input_tokens=_count(usage.get("prompt_tokens")),
-        output_tokens=_count(usage.get("completion_tokens")),
+        input_tokens=count(usage.get("prompt_tokens")),
+        output_tokens=count(usage.get("completion_tokens")),
         cache_read_tokens=cached,
-        cache_write_tokens=_count(prompt_details.get("cache_write_tokens")),
-        reasoning_tokens=_count(completion_details.get("reasoning_tokens")),
+        cache_write_tokens=count(prompt_details.get("cache_write_tokens")),
+        reasoning_tokens=count(completion_details.get("reasoning_tokens")),
     )
 
 
@@ -83,10 +61,11 @@ def _usage_json(usage: ir.Usage, original: object) -> dict[str, Any]:
 
 
 def body_usage(body: bytes) -> ir.Usage:
-    usage = _usage_object(_load(body))
+    usage = _usage_object(parse_or_none(body))
     return _ir_usage(usage) if usage is not None else ir.Usage()
 
 
 def stream_tail_usage(tail: bytes) -> ir.Usage:
-    usage = _stream_usage_object(tail)
+    # The usage chunk comes last, before [DONE]; chunks before it say `"usage": null`.
+    usage = find_object(tail, "usage")
     return _ir_usage(usage) if usage is not None else ir.Usage()

@@ -39,7 +39,7 @@ How the canonical form is used:
 The package, one module per job: `request_decode` / `request_encode` (whole requests),
 `items_decode` / `items_encode` (input and output items, shared by requests and responses),
 `response` (Response objects), `stream_decode` / `stream_encode` (SSE), `errors`, `usage`,
-`tools`, `reasoning` (items, settings and the signature envelope), `media`, `extras` (what rides
+`tools`, `reasoning` (items, settings and the signature envelope), `extras` (what rides
 in `extras["responses"]`), `checks` (typed reads of the JSON body) and `adapter` (ADAPTER).
 """
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from app.core.records import WireFormat
 from app.formats import ir
 from app.formats.adapter import ErrorInfo, FormatAdapter
+from app.formats.json_values import parse_or_none
 from app.formats.openai_responses.errors import decode_error, encode_error, encode_stream_error
 from app.formats.openai_responses.request_decode import decode_request
 from app.formats.openai_responses.request_encode import encode_request
@@ -57,10 +56,7 @@ class ResponsesAdapter:
         return encode_stream_error(error)
 
     def usage_from_body(self, body: bytes) -> ir.Usage:
-        try:
-            parsed = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return ir.Usage()
+        parsed = parse_or_none(body)
         return _decode_usage(parsed.get("usage")) if isinstance(parsed, Mapping) else ir.Usage()
 
     def usage_from_stream(self, head: bytes, tail: bytes) -> ir.Usage:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import orjson
-
 from app.formats import ir
 from app.formats.adapter import ErrorInfo
-from app.formats.sse import encode_event
+from app.formats.error_kinds import kind_for_status
+from app.formats.json_values import parse_or_none
+from app.formats.sse import encode_json_event
 
 # Canonical error kind -> (OpenAI error `type`, default `code` in bodies, `code` in response.failed).
 _KIND_TO_OPENAI: Final[Mapping[str, tuple[str, str | None, str]]] = {
@@ -37,16 +37,6 @@ _FAILED_CODES: Final = frozenset(
         "usage_not_included",
     }
 )
-_STATUS_TO_KIND: Final[Mapping[int, str]] = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    503: "overloaded_error",
-    529: "overloaded_error",
-}
 # In-stream error codes (response.failed / error events) -> (status, kind).
 _CODE_TO_STATUS: Final[Mapping[str, tuple[int, str]]] = {
     "rate_limit_exceeded": (429, "rate_limit_error"),
@@ -61,18 +51,9 @@ _CODE_TO_STATUS: Final[Mapping[str, tuple[int, str]]] = {
 }
 
 
-def _kind_for(status: int) -> str:
-    if status in _STATUS_TO_KIND:
-        return _STATUS_TO_KIND[status]
-    return "api_error" if status >= 500 else "invalid_request_error"
-
-
 def decode_error(status: int, body: bytes) -> ErrorInfo:
-    kind = _kind_for(status)
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        parsed = None
+    kind = kind_for_status(status)
+    parsed = parse_or_none(body)
     error = parsed.get("error") if isinstance(parsed, Mapping) else None
     if isinstance(error, str) and error:
         return ErrorInfo(status, error, kind)
@@ -110,7 +91,8 @@ def _failed_code(error: ErrorInfo) -> str:
 
 
 def _frame(payload: Mapping[str, Any]) -> bytes:
-    return encode_event(orjson.dumps(payload), event=str(payload["type"]))
+    """A Responses event: its `type` is also the SSE event name."""
+    return encode_json_event(payload, event=str(payload["type"]))
 
 
 def _error_event(error: ErrorInfo, sequence: int) -> dict[str, Any]:

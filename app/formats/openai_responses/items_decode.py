@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from app.formats import ir
+from app.formats.data_urls import source_from_file_data, source_from_url
+from app.formats.json_values import json_text
 from app.formats.openai_responses.checks import _bad, _join, _list, _obj, _opt_str, _req_str, _str
 from app.formats.openai_responses.extras import FORMAT, _ours
-from app.formats.openai_responses.media import _breakpoint_cache, _data_url_source
 from app.formats.openai_responses.reasoning import _decode_reasoning
 
 
@@ -125,6 +124,16 @@ def _with_item_meta(parts: Sequence[ir.Part], meta: Mapping[str, Any], *, force:
     return [ir.TextPart(first.text, cache=first.cache, extras={**first.extras, FORMAT: mark}), *parts[1:]]
 
 
+def _breakpoint_cache(part: Mapping[str, Any]) -> ir.CacheControl | None:
+    """The `prompt_cache_breakpoint` mark some clients put on content parts (OpenAI has no cache marks
+    to write back)."""
+    mark = part.get("prompt_cache_breakpoint")
+    if not isinstance(mark, Mapping):
+        return None
+    ttl = mark.get("ttl")
+    return ir.CacheControl(ttl=ttl if isinstance(ttl, str) else None)
+
+
 def _decode_text(part: Mapping[str, Any], path: str, default_type: str, mark: dict[str, Any]) -> ir.TextPart:
     ptype = part.get("type")
     if ptype == "refusal":
@@ -153,7 +162,7 @@ def _decode_content(
         url = _opt_str(part, "image_url", path)
         file_id = _opt_str(part, "file_id", path)
         if url is not None:
-            source = _data_url_source(url)
+            source = source_from_url(url)
         elif file_id is not None:
             source = ir.MediaSource(kind="file", file_id=file_id)
         else:
@@ -164,10 +173,7 @@ def _decode_content(
         url = _opt_str(part, "file_url", path)
         file_id = _opt_str(part, "file_id", path)
         if data is not None:
-            if data.startswith("data:"):
-                source = _data_url_source(data)
-            else:
-                source = ir.MediaSource(kind="base64", data=data)
+            source = source_from_file_data(data)
         elif url is not None:
             source = ir.MediaSource(kind="url", url=url)
         elif file_id is not None:
@@ -187,7 +193,7 @@ def _decode_call(item: Mapping[str, Any], path: str, tool_sigs: dict[str, str]) 
     name = _req_str(item, "name", path)
     if item.get("type") == "custom_tool_call":
         text = _req_str(item, "input", path)
-        arguments = orjson.dumps({"input": text}).decode()
+        arguments = json_text({"input": text})
         extra = {k: v for k, v in item.items() if k not in ("type", "call_id", "name", "input")}
         mark: dict[str, Any] = {"custom": True}
     else:

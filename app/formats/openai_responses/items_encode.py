@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.formats import ir
+from app.formats.data_urls import data_url
 from app.formats.openai_responses.extras import _ours
-from app.formats.openai_responses.media import _data_url
 from app.formats.openai_responses.reasoning import _continues_reasoning, seal
 from app.formats.openai_responses.tools import _custom_input
 
@@ -244,7 +244,7 @@ class _Writer:
             src = part.source
             out = {"type": "input_image"}
             if src.kind == "base64":
-                out["image_url"] = _data_url(src)
+                out["image_url"] = data_url(src)
             elif src.kind == "url":
                 out["image_url"] = src.url
             elif src.kind == "file":
@@ -261,7 +261,7 @@ class _Writer:
             src = part.source
             out = {"type": "input_file"}
             if src.kind == "base64":
-                out["file_data"] = _data_url(src) if src.media_type else (src.data or "")
+                out["file_data"] = data_url(src) if src.media_type else (src.data or "")
             elif src.kind == "url":
                 out["file_url"] = src.url
             elif src.kind == "file":

@@ -18,11 +18,14 @@ import orjson
 from app.formats import ir
 from app.formats.openai_responses.checks import _join, _list, _obj, _opt_str, _req_str
 from app.formats.openai_responses.extras import FORMAT
+from app.formats.reasoning_levels import OPENAI_EFFORTS
 
+# The envelope is a Responses-format matter: which field a foreign token rides in. Which vendor issued
+# the token is said by the `vr1:<format>:` tag inside it (`app.formats.signatures`), a separate layer
+# applied by the gateway before sealing and after unsealing; both are needed.
 ENVELOPE_PREFIX: Final = "vansroute.v1."
 
 _INCLUDE_ENCRYPTED: Final = "reasoning.encrypted_content"
-_OPENAI_EFFORTS: Final = frozenset({"none", "minimal", "low", "medium", "high", "xhigh"})
 
 
 def seal(payload: Mapping[str, Any]) -> str:
@@ -96,7 +99,7 @@ def _encode_reasoning(request: ir.Request, drops: list[ir.Drop]) -> dict[str, An
     ours = request.extras.get(FORMAT) or {}
     out: dict[str, Any] = {}
     effort = r.effective_effort()
-    if effort is not None and effort not in _OPENAI_EFFORTS:
+    if effort is not None and effort not in OPENAI_EFFORTS:
         clamped = "xhigh" if effort == "max" else "medium"
         drops.append(ir.Drop("reasoning.effort", f"OpenAI has no effort {effort!r}; sent {clamped!r}"))
         effort = clamped

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.formats import ir
-from app.formats.openai_responses.checks import _int0
+from app.formats.json_values import count
 from app.formats.openai_responses.extras import FORMAT, _ours
 from app.formats.openai_responses.items_encode import _Writer
 from app.formats.openai_responses.reasoning import _encode_include, _encode_reasoning
@@ -52,7 +52,7 @@ def _split_system(request: ir.Request, drops: list[ir.Drop]) -> tuple[str | None
             if part.cache is not None:
                 drops.append(ir.Drop(f"system[{k}].cache", "cache marks are not sent to OpenAI"))
             continue
-        at, index = _int0(mark.get("at")), _int0(mark.get("i"))
+        at, index = count(mark.get("at")), count(mark.get("i"))
         key = (at, index, str(role))
         if key not in items:
             items[key] = (dict(mark.get("item") or {}), [])
@@ -84,13 +84,13 @@ def encode_request(request: ir.Request) -> ir.Encoded:
     tools, renames = _encode_tools(request, drops)
     instructions, placed = _split_system(request, drops)
     placed.extend(list(entry) for entry in ours.get("items") or ())
-    placed.sort(key=lambda entry: (_int0(entry[0]), _int0(entry[1])))
+    placed.sort(key=lambda entry: (count(entry[0]), count(entry[1])))
 
     writer = _Writer(output=False, custom_names=_custom_names(request), renames=renames)
     items: list[Any] = []
     cursor = 0
     for m, message in enumerate(request.messages):
-        while cursor < len(placed) and _int0(placed[cursor][0]) <= m:
+        while cursor < len(placed) and count(placed[cursor][0]) <= m:
             items.append(placed[cursor][2])
             cursor += 1
         path = f"messages[{m}]"

@@ -12,7 +12,8 @@ from typing import Any, Final
 
 from app.core.errors import InvalidRequest, UpstreamError
 from app.formats import ir
-from app.formats.openai_responses.checks import _int0, _join, _list, _obj
+from app.formats.json_values import count
+from app.formats.openai_responses.checks import _join, _list, _obj
 from app.formats.openai_responses.extras import FORMAT
 from app.formats.openai_responses.items_decode import (
     _decode_call,
@@ -227,12 +228,12 @@ def encode_response(response: ir.Response, request: ir.Request) -> ir.Encoded:
     response_id = _response_id(response.id)
     writer = _Writer(output=True, id_base=_id_base(response_id), custom_names=_custom_names(request))
     ours = response.extras.get(FORMAT) or {}
-    opaque = sorted((list(e) for e in ours.get("items") or ()), key=lambda e: (_int0(e[0]), _int0(e[1])))
+    opaque = sorted((list(e) for e in ours.get("items") or ()), key=lambda e: (count(e[0]), count(e[1])))
     output: list[dict[str, Any]] = []
     # Output items are written in runs between the opaque items' positions.
     start = 0
     for at, _, item in opaque:
-        end = min(_int0(at), len(response.content))
+        end = min(count(at), len(response.content))
         if end > start:
             output.extend(writer.assistant(response.content[start:end], "content"))
             start = end

@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from app.formats import ir
+from app.formats.json_values import json_text, parse_or_none
 from app.formats.openai_responses.errors import _stream_error_of
 from app.formats.openai_responses.response import _stop_of
 from app.formats.openai_responses.usage import _decode_usage
-from app.formats.sse import SSEParser
+from app.formats.sse import DataStreamDecoder
 
 
 @dataclass(slots=True)
@@ -30,32 +29,16 @@ class _DItem:
     custom_input: list[str] = field(default_factory=list)
 
 
-class ResponsesStreamDecoder:
+class ResponsesStreamDecoder(DataStreamDecoder):
     """Upstream Responses SSE → canonical events."""
 
     def __init__(self) -> None:
-        self._parser = SSEParser()
+        super().__init__()
         self._started = False
-        self._done = False
         self._next = 0
         self._items: dict[int, _DItem] = {}
         self._texts: dict[tuple[int, int], list[int]] = {}  # (output, content) → [block, chars]
         self._open: list[int] = []
-
-    def feed(self, chunk: bytes) -> list[ir.StreamEvent]:
-        out: list[ir.StreamEvent] = []
-        for event in self._parser.feed(chunk):
-            self._event(event.data, out)
-        return out
-
-    def close(self) -> list[ir.StreamEvent]:
-        out: list[ir.StreamEvent] = []
-        for event in self._parser.close():
-            self._event(event.data, out)
-        if not self._done:
-            self._done = True
-            out.append(ir.StreamError(status=502, message="upstream stream ended early", kind="api_error"))
-        return out
 
     # ---- plumbing
 
@@ -88,12 +71,9 @@ class ResponsesStreamDecoder:
         )
 
     def _event(self, data: str, out: list[ir.StreamEvent]) -> None:
-        if self._done:
+        if self._finished:
             return
-        try:
-            payload = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return
+        payload = parse_or_none(data)
         if not isinstance(payload, Mapping):
             return
         kind = payload.get("type")
@@ -108,7 +88,7 @@ class ResponsesStreamDecoder:
             response = payload.get("response")
             error = response.get("error") if isinstance(response, Mapping) else None
             error = error if isinstance(error, Mapping) else {}
-            self._done = True
+            self._finished = True
             out.append(_stream_error_of(error.get("code"), error.get("message")))
             return
         if kind == "error":
@@ -116,7 +96,7 @@ class ResponsesStreamDecoder:
             nested = nested if isinstance(nested, Mapping) else {}
             code = payload.get("code") or nested.get("code") or nested.get("type")
             message = payload.get("message") or nested.get("message")
-            self._done = True
+            self._finished = True
             out.append(_stream_error_of(code, message))
             return
         if not self._started:
@@ -278,7 +258,7 @@ class ResponsesStreamDecoder:
             text = item.get("input")
             if not isinstance(text, str):
                 text = "".join(state.custom_input)
-            out.append(ir.ToolArgsDelta(state.index or 0, orjson.dumps({"input": text}).decode()))
+            out.append(ir.ToolArgsDelta(state.index or 0, json_text({"input": text})))
             self._stop(state.index, out)
 
     def _finish(self, response: Any, out: list[ir.StreamEvent]) -> None:
@@ -292,7 +272,7 @@ class ResponsesStreamDecoder:
                 for item in self._items.values()
                 if item.kind in ("function", "custom")
             ]
-        self._done = True
+        self._finished = True
         out.append(
             ir.StreamEnd(
                 stop_reason=_stop_of(resp.get("status"), resp.get("incomplete_details"), output),

@@ -7,26 +7,18 @@ rewritten by `safe_tool_name` and the renames reported as drops.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from app.core.errors import InvalidRequest
 from app.formats import ir
+from app.formats.json_values import parse_or_none
 from app.formats.openai_responses.checks import _bad, _join, _obj, _opt_bool, _opt_str, _req_str
 from app.formats.openai_responses.extras import FORMAT, _ours
+from app.formats.tool_names import openai_tool_name
 
-_NAME_OK = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_NAME_BAD_CHARS = re.compile(r"[^A-Za-z0-9_-]")
-
-
-def safe_tool_name(name: str) -> str:
-    """A name OpenAI accepts (^[a-zA-Z0-9_-]{1,64}$): invalid characters become '_'."""
-    if _NAME_OK.fullmatch(name):
-        return name
-    return _NAME_BAD_CHARS.sub("_", name)[:64] or "tool"
+# A name OpenAI accepts (^[a-zA-Z0-9_-]{1,64}$); unchanged when already valid.
+safe_tool_name = openai_tool_name
 
 
 def _custom_tool_as_function(tool: Mapping[str, Any], path: str) -> ir.Tool:
@@ -100,10 +92,7 @@ def _custom_names(request: ir.Request) -> frozenset[str]:
 
 
 def _custom_input(arguments: str) -> str:
-    try:
-        parsed = orjson.loads(arguments)
-    except orjson.JSONDecodeError:
-        return arguments
+    parsed = parse_or_none(arguments)
     if isinstance(parsed, Mapping) and isinstance(parsed.get("input"), str):
         return str(parsed["input"])
     return arguments
