@@ -27,7 +27,7 @@ from app.services.config import AppConfig
 from app.services.quota_keeper import QuotaKeeper
 from app.services.reloader import Reloader
 from app.services.snapshot_builder import SnapshotBuilder
-from app.services.status import RuntimeStatus
+from app.services.status import BreakerStatus, CooldownStatus, ResilienceStatus, RuntimeStatus, SlotStatus
 from app.store.db import Database
 from app.store.repos import Store
 from app.store.usage_writer import UsageWriter
@@ -139,6 +139,31 @@ class Runtime:
             data_dir=str(self.config.data_dir),
             mode=self.mode,
         )
+
+    def resilience(self) -> ResilienceStatus:
+        guards = self._ctx.guards
+        now = self._clock.monotonic()
+        return ResilienceStatus(
+            breakers=tuple(
+                BreakerStatus(
+                    v.key,
+                    v.state.value,
+                    v.failures,
+                    None if v.retry_at is None else max(0.0, v.retry_at - now),
+                )
+                for v in guards.breakers.views()
+            ),
+            slots=tuple(SlotStatus(v.key, v.limit, v.in_flight, v.queued) for v in guards.limiter.views()),
+            cooldowns=tuple(
+                CooldownStatus(
+                    lock.key, lock.model, lock.reason.value, max(0.0, lock.until - now), lock.strikes
+                )
+                for lock in guards.cooldowns.locks()
+            ),
+        )
+
+    def reset_breaker(self, key: str) -> None:
+        self._ctx.guards.breakers.reset(key)
 
     def _write_runtime_file(self) -> None:
         payload = {

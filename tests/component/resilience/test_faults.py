@@ -15,7 +15,14 @@ import openai
 import pytest
 
 from app.core.clock import FakeClock, SystemClock
-from app.core.events import BreakerClosed, BreakerOpened, Event, QuotaParked, QuotaReactivated
+from app.core.events import (
+    AccountDisabled,
+    BreakerClosed,
+    BreakerOpened,
+    Event,
+    QuotaParked,
+    QuotaReactivated,
+)
 from app.core.tasks import running_tasks
 from app.credentials.memory_store import MemorySecretStore
 from app.resilience.breaker import BreakerProfile, Breakers
@@ -291,3 +298,31 @@ async def test_soak_every_request_is_answered_and_nothing_leaks(gw: Gateway, fak
     await gw.wait_for(limiter.idle, timeout=10)
     # Only the gateway's own long-lived background tasks remain: nothing per request.
     assert {t.get_name() for t in running_tasks()} <= {"config-reloader", "quota-sweep", "usage-writer"}
+
+
+async def test_a_rejected_key_disables_the_account_until_the_user_reactivates_it(
+    gw: Gateway, fake: FakeOpenAI
+) -> None:
+    seen = events_of(gw)
+    await add(gw, "fake", fake.base_url, accounts=2)
+    fake.script(Behaviour(status=401))
+    assert (await ask(gw)).choices[0].message.content  # the second account answered
+    assert any(isinstance(e, AccountDisabled) for e in seen)
+    await gw.wait_for(lambda: any(not a.enabled for a in gw.store.accounts.list()))
+    disabled = next(a for a in gw.store.accounts.list() if not a.enabled)
+    assert disabled.label == "default" and disabled.disabled_reason
+    await gw.wait_for(lambda: gw.runtime.status().accounts == 1)
+    gw.admin.reactivate_account(disabled.id)
+    await gw.wait_for(lambda: gw.runtime.status().accounts == 2)
+
+
+async def test_services_expose_the_live_state_for_the_ui(gw: Gateway, fake: FakeOpenAI) -> None:
+    await add(gw, "fake", fake.base_url, accounts=5)
+    fake.script(*[Behaviour.server_error(500)] * 5)
+    with pytest.raises(openai.InternalServerError):
+        await ask(gw)
+    state = gw.runtime.resilience()
+    assert [(b.key, b.state) for b in state.breakers] == [("fake:direct", "open")]
+    assert {c.reason for c in state.cooldowns} == {"server_error"}
+    gw.runtime.reset_breaker("fake:direct")
+    assert all(b.state == "closed" for b in gw.runtime.resilience().breakers)
