@@ -13,7 +13,7 @@ import orjson
 
 from app import __version__
 from app.core.clock import Clock, SystemClock
-from app.core.events import EventBus, GatewayStateChanged, RequestFinished
+from app.core.events import EventBus, GatewayStateChanged, RequestFinished, SnapshotSwapped
 from app.credentials.keyring_store import KeyringSecretStore
 from app.credentials.resolver import SecretResolver
 from app.credentials.secret_store import SecretStore
@@ -23,6 +23,7 @@ from app.gateway.server import GatewayServer
 from app.providers.transport import Transport
 from app.routing.snapshot import SnapshotHolder
 from app.services.atomic_file import write_atomic
+from app.services.breaker_profiles import ProfileKeeper
 from app.services.config import AppConfig
 from app.services.quota_keeper import QuotaKeeper
 from app.services.reloader import Reloader
@@ -89,6 +90,8 @@ class Runtime:
         self._store = Store(self._db)
         builder = SnapshotBuilder(self._store, SecretResolver(self._secrets, self._environ))
         self._reloader = Reloader(builder, self._holder, self.bus, interval=self._reload_interval)
+        profiles = ProfileKeeper(self._ctx.guards.breakers, self._holder)
+        self.bus.subscribe(SnapshotSwapped, profiles.on_swap)
         await self._reloader.rebuild()
         await self._transport.start()
         self._quota = QuotaKeeper(self._store, self.bus, self._clock)
