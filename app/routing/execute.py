@@ -78,6 +78,8 @@ class Exhausted(Exception):
     retry_after_s: float | None = None
     # Why the accounts that were not even tried are cooling down.
     lock_reasons: list[FailureKind] = field(default_factory=list)
+    # How long until each open breaker that kept a candidate out lets a probe through.
+    breaker_waits: list[float] = field(default_factory=list)
 
     @property
     def rate_limited(self) -> bool:
@@ -136,7 +138,8 @@ async def first_answer(
     if state.last is None:
         # Nothing was tried: tell the client when the first account frees up, and why they are locked.
         keys = {account_key(c) for c in candidates}
-        state.retry_after_s = guards.cooldowns.soonest([(k, model) for k in keys]) or None
+        waits = [w for w in (guards.cooldowns.soonest([(k, model) for k in keys]), *state.breaker_waits) if w]
+        state.retry_after_s = min(waits, default=None)
         state.lock_reasons = [lock.reason for lock in guards.cooldowns.locks() if lock.key in keys]
     raise state
 
@@ -162,6 +165,9 @@ async def _try(
         return None
     if not guards.breakers.allow(bkey):
         slot.release()
+        retry_at = guards.breakers.view(bkey).retry_at
+        if retry_at is not None:
+            state.breaker_waits.append(max(0.0, retry_at - guards.clock.monotonic()))
         return None
     return await _send(candidate, attempt, guards, state, model, slot)
 

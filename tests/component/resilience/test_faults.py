@@ -92,7 +92,7 @@ async def test_a_5xx_burst_opens_the_breaker_and_a_probe_closes_it(
     await add(gw, "fake", fake.base_url, accounts=5)
     fake.script(*[Behaviour.server_error(500)] * 5)
     with pytest.raises(openai.InternalServerError):
-        await ask(gw)  # five accounts, five failures: the provider's breaker opens
+        await ask(gw)  # the accounts fail one after another until the provider's breaker opens
     assert [type(e) for e in seen if isinstance(e, BreakerOpened)] == [BreakerOpened]
     calls = len(fake.chat_requests)
     with pytest.raises(openai.APIStatusError) as info:
@@ -101,7 +101,10 @@ async def test_a_5xx_burst_opens_the_breaker_and_a_probe_closes_it(
     assert len(fake.chat_requests) == calls  # failed fast, the upstream was spared
     assert int(info.value.response.headers["retry-after"]) > 0
 
-    clock.advance(31)  # past the reset timeout: one probe goes through and closes the breaker
+    fake.reset()  # the provider has recovered
+    # The fake listens on loopback, so the gateway treats it as a local model server: its breaker
+    # opens after 2 failures and rests 60 s (a cloud API: 5 failures, 30 s).
+    clock.advance(61)  # past the reset timeout: one probe goes through and closes the breaker
     for lock in gw.runtime._ctx.guards.cooldowns.locks():
         gw.runtime._ctx.guards.cooldowns.clear(lock.key)
     reply = await ask(gw)
