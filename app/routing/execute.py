@@ -249,8 +249,12 @@ def record_failure(candidate: Candidate, failure: Failure, guards: Guards, model
 def _announce(guards: Guards, transition: Transition | None) -> None:
     if transition is None:
         return
-    if transition.new is BreakerState.OPEN and transition.old is not BreakerState.OPEN:
+    # Once per outage: a failed half-open probe reopens the breaker, but the user heard already.
+    if transition.new is BreakerState.OPEN and transition.old in (BreakerState.CLOSED, BreakerState.DEGRADED):
         retry_in = (transition.view.retry_at or guards.clock.monotonic()) - guards.clock.monotonic()
         guards.publish(BreakerOpened(transition.key, transition.view.failures, max(0.0, retry_in)))
-    elif transition.new is BreakerState.CLOSED and transition.old is not BreakerState.CLOSED:
+    elif transition.new is BreakerState.CLOSED and transition.old in (
+        BreakerState.OPEN,
+        BreakerState.HALF_OPEN,
+    ):
         guards.publish(BreakerClosed(transition.key))
