@@ -105,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     are.add_argument("account_id", type=int)
 
     sub.add_parser("status", parents=[common], help="breakers, concurrency, cooldowns and parked accounts")
+    settings = sub.add_parser(
+        "settings", parents=[common], help="resilience and timeout parameters (read when the gateway starts)"
+    ).add_subparsers(dest="action", metavar="ACTION", required=True)
+    settings.add_parser("list", parents=[common], help="every parameter, its value and where it comes from")
+    sset = settings.add_parser("set", parents=[common], help="set a parameter")
+    sset.add_argument("name")
+    sset.add_argument("value")
+    sunset = settings.add_parser("unset", parents=[common], help="back to the default")
+    sunset.add_argument("name")
     breakers = sub.add_parser("breakers", parents=[common], help="circuit breakers").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
@@ -338,6 +347,24 @@ class AdminCommands:
             ],
             empty="  none",
         )
+        return EXIT_OK
+
+    def settings_list(self, args: argparse.Namespace) -> int:
+        rows = [
+            (spec.name, f"{value:g}", source, spec.env, spec.help)
+            for spec, value, source in self.admin.settings()
+        ]
+        _table(self.out, ("NAME", "VALUE", "FROM", "ENVIRONMENT", "MEANING"), rows, empty="")
+        return EXIT_OK
+
+    def settings_set(self, args: argparse.Namespace) -> int:
+        value = self.admin.set_setting(args.name, args.value)
+        print(f"{args.name} = {value:g} (a running gateway uses it after a restart)", file=self.out)
+        return EXIT_OK
+
+    def settings_unset(self, args: argparse.Namespace) -> int:
+        self.admin.unset_setting(args.name)
+        print(f"{args.name} is back to its default.", file=self.out)
         return EXIT_OK
 
     def breakers_reset(self, args: argparse.Namespace) -> int:

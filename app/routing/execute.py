@@ -57,6 +57,8 @@ class Guards:
     publish: Callable[[Event], None]
     # When every candidate is cooling down, wait once for the first to free up, at most this long.
     all_locked_wait_s: float = 30.0
+    # The time budget for finding a candidate that answers (waits and fallbacks; not the answer).
+    deadline_s: float = 120.0
 
 
 @dataclass
@@ -116,10 +118,14 @@ async def first_answer(
     if not candidates:
         raise NoRouteAvailable("no candidate to try")
     state = Exhausted(attempts=0)
+    deadline = guards.clock.monotonic() + guards.deadline_s
+    candidates = _healthiest_first(candidates, guards)
     for round_ in range(2):
         saturated: list[Candidate] = []
         locked_until: list[float] = []
         for candidate in candidates:
+            if state.attempts and guards.clock.monotonic() >= deadline:
+                raise state  # out of time: report what the last attempt said
             outcome = await _try(candidate, attempt, guards, state, model, saturated, locked_until)
             if outcome is not None:
                 return outcome
@@ -130,7 +136,13 @@ async def first_answer(
             if outcome is not None:
                 return outcome
         wait = min(locked_until, default=None)
-        if round_ == 0 and wait is not None and state.attempts == 0 and wait <= guards.all_locked_wait_s:
+        remaining = deadline - guards.clock.monotonic()
+        if (
+            round_ == 0
+            and wait is not None
+            and state.attempts == 0
+            and wait <= min(guards.all_locked_wait_s, remaining)
+        ):
             # Nothing was even tried: every account was cooling down. Wait once for the first.
             await asyncio.sleep(wait)
             continue
@@ -142,6 +154,19 @@ async def first_answer(
         state.retry_after_s = min(waits, default=None)
         state.lock_reasons = [lock.reason for lock in guards.cooldowns.locks() if lock.key in keys]
     raise state
+
+
+def _healthiest_first(candidates: Sequence[Candidate], guards: Guards) -> Sequence[Candidate]:
+    """Candidates behind a DEGRADED breaker (failing, not yet open) go after the healthy ones."""
+    views = guards.breakers
+    degraded = [
+        c
+        for c in candidates
+        if views.view(breaker_key(c.target.provider_id, c.target.proxy_url)).state is BreakerState.DEGRADED
+    ]
+    if not degraded:
+        return candidates
+    return [c for c in candidates if c not in degraded] + degraded
 
 
 async def _try(

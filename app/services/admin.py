@@ -18,6 +18,7 @@ from app.credentials.resolver import env_ref
 from app.credentials.secret_store import SecretStore
 from app.gateway.auth import hash_key, new_key
 from app.services import validation
+from app.services.tuning import TUNABLES, Tunable, effective, parse, tunable
 from app.store.db import Database
 from app.store.repos import Store
 
@@ -145,6 +146,27 @@ class AdminService:
         if provider_id is not None and self._store.providers.get(provider_id) is None:
             raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")
         return self._store.accounts.list(provider_id)
+
+    # --- tuning ---------------------------------------------------------------------------------------
+
+    def settings(self) -> tuple[tuple[Tunable, float, str], ...]:
+        """Every tunable with its effective value and where that comes from (env, database, default)."""
+        stored = self._store.settings.all()
+        values = effective(stored, self._environ)
+        rows = []
+        for spec in TUNABLES:
+            source = "env" if self._environ.get(spec.env) else "set" if stored.get(spec.name) else "default"
+            rows.append((spec, values[spec.name], source))
+        return tuple(rows)
+
+    def set_setting(self, name: str, raw: str) -> float:
+        value = parse(name, raw)
+        self._store.settings.set(name, raw.strip())
+        return value
+
+    def unset_setting(self, name: str) -> None:
+        tunable(name)
+        self._store.settings.set(name, "")
 
     def reactivate_account(self, account_id: int) -> AccountRecord:
         """Back into routing: unparked, enabled, its disable reason cleared (the user fixed the key)."""

@@ -23,7 +23,9 @@ def category_of(base_url: str) -> str:
 
 def apply_profiles(breakers: Breakers, snapshot: RoutingSnapshot) -> None:
     for provider in snapshot.providers.values():
-        profile = PROFILES[category_of(provider.base_url)]
+        if category_of(provider.base_url) != "local":
+            continue  # cloud APIs use the registry's default profile (which settings may tune)
+        profile = PROFILES["local"]
         for target in provider.targets:
             breakers.set_profile(breaker_key(provider.id, target.proxy_url), profile)
 

@@ -21,6 +21,10 @@ from app.gateway.app import create_app
 from app.gateway.context import GatewayContext
 from app.gateway.server import GatewayServer
 from app.providers.transport import Transport
+from app.resilience.breaker import Breakers
+from app.resilience.cooldown import Cooldowns
+from app.resilience.limiter import AccountLimiter
+from app.routing.execute import Guards
 from app.routing.snapshot import SnapshotHolder
 from app.services.atomic_file import write_atomic
 from app.services.breaker_profiles import ProfileKeeper
@@ -29,6 +33,7 @@ from app.services.quota_keeper import QuotaKeeper
 from app.services.reloader import Reloader
 from app.services.snapshot_builder import SnapshotBuilder
 from app.services.status import BreakerStatus, CooldownStatus, ResilienceStatus, RuntimeStatus, SlotStatus
+from app.services.tuning import load_tuning
 from app.store.db import Database
 from app.store.repos import Store
 from app.store.usage_writer import UsageWriter
@@ -88,6 +93,7 @@ class Runtime:
         self._db = await loop.run_in_executor(None, Database.open, self.config.database_url)
         await loop.run_in_executor(None, self._db.migrate)
         self._store = Store(self._db)
+        self._apply_tuning(await loop.run_in_executor(None, self._store.settings.all))
         builder = SnapshotBuilder(self._store, SecretResolver(self._secrets, self._environ))
         self._reloader = Reloader(builder, self._holder, self.bus, interval=self._reload_interval)
         profiles = ProfileKeeper(self._ctx.guards.breakers, self._holder)
@@ -141,6 +147,20 @@ class Runtime:
             requests_served=self._ctx.requests_served,
             data_dir=str(self.config.data_dir),
             mode=self.mode,
+        )
+
+    def _apply_tuning(self, stored: Mapping[str, str]) -> None:
+        """Builds the resilience state and timeouts from the settings (read once, at start)."""
+        tuning = load_tuning(stored, self._environ)
+        self._transport.timeouts = tuning.timeouts
+        self._ctx.guards = Guards(
+            clock=self._clock,
+            breakers=Breakers(self._clock, default=tuning.breaker),
+            limiter=AccountLimiter(tuning.limiter),
+            cooldowns=Cooldowns(self._clock, tuning.cooldown),
+            publish=self.bus.publish,
+            all_locked_wait_s=tuning.all_locked_wait_s,
+            deadline_s=tuning.deadline_s,
         )
 
     def resilience(self) -> ResilienceStatus:

@@ -66,10 +66,11 @@ async def start_gateway(
     max_body_mb: float | None = None,
     clock: Clock | None = None,
     secrets: MemorySecretStore | None = None,
+    environ: dict[str, str] | None = None,
 ) -> Gateway:
     config = load_config({}, data_dir=str(tmp_path / "data"), port=0, max_body_mb=max_body_mb)
     secrets = secrets if secrets is not None else MemorySecretStore()
-    runtime = Runtime(config, secrets, environ={}, reload_interval=0.1, clock=clock)
+    runtime = Runtime(config, secrets, environ=environ or {}, reload_interval=0.1, clock=clock)
     await runtime.start()
     db = Database.open(config.database_url)
     store = Store(db)

@@ -145,3 +145,26 @@ async def test_data_dir_flag_on_every_command(tmp_path: Path) -> None:
     assert (await cli(env, "--data-dir", str(flagged), "keys", "list")).out.count("a") >= 1
     assert (flagged / "vansroute.db").exists()
     assert "no keys yet" in (await cli(env, "keys", "list")).out
+
+
+async def test_settings_list_set_unset(env: dict[str, str]) -> None:
+    listed = await cli(env, "settings", "list")
+    assert listed.code == 0
+    line = next(x for x in listed.out.splitlines() if x.startswith("limiter.max_concurrency"))
+    assert line.split()[1:3] == ["3", "default"] and "VANSROUTE_LIMITER_MAX_CONCURRENCY" in line
+    assert (await cli(env, "settings", "set", "limiter.max_concurrency", "6")).code == 0
+    line = next(
+        x
+        for x in (await cli(env, "settings", "list")).out.splitlines()
+        if x.startswith("limiter.max_concurrency")
+    )
+    assert line.split()[1:3] == ["6", "set"]
+    bad = await cli(env, "settings", "set", "limiter.max_concurrency", "lots")
+    assert bad.code == 2 and "must be a number" in bad.err
+    assert (await cli(env, "settings", "unset", "limiter.max_concurrency")).code == 0
+    line = next(
+        x
+        for x in (await cli(env, "settings", "list")).out.splitlines()
+        if x.startswith("limiter.max_concurrency")
+    )
+    assert line.split()[1:3] == ["3", "default"]

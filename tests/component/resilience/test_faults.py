@@ -329,3 +329,20 @@ async def test_services_expose_the_live_state_for_the_ui(gw: Gateway, fake: Fake
     assert {c.reason for c in state.cooldowns} == {"server_error"}
     gw.runtime.reset_breaker("fake:direct")
     assert all(b.state == "closed" for b in gw.runtime.resilience().breakers)
+
+
+async def test_a_slow_first_byte_times_out_and_the_next_account_answers(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
+    gw = await start_gateway(tmp_path, environ={"VANSROUTE_TIMEOUTS_FIRST_BYTE_S": "0.3"})
+    try:
+        await add(gw, "fake", fake.base_url, accounts=2)
+        fake.script(Behaviour(delay_first_byte=2))
+        reply = await ask(gw)
+        assert reply.choices[0].message.content
+        assert len(fake.chat_requests) == 2
+        reasons = {c.reason for c in gw.runtime.resilience().cooldowns}
+        assert reasons == {"timeout"}
+    finally:
+        await gw.runtime.stop()
+        gw.store.db.close()
