@@ -27,19 +27,16 @@ Scripted behaviours are consumed only by message requests that pass authenticati
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import time
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
 
-from tests.fakes.openai_upstream import RecordedRequest, count_words, split_text
+from tests.fakes.server import FakeServer, RecordedRequest, check_behaviour, count_words, split_text
+from tests.fakes.server import seconds as _seconds
 from tests.fakes.sse import encode_event
 
 __all__ = [
@@ -123,14 +120,7 @@ class Behaviour:
     stream_error_after: int = 1
 
     def __post_init__(self) -> None:
-        if self.chunks is not None and self.chunks < 1:
-            raise ValueError("chunks must be >= 1")
-        if self.drop_after_chunks is not None and self.drop_after_chunks < 0:
-            raise ValueError("drop_after_chunks must be >= 0")
-        if self.delay_first_byte < 0 or self.chunk_interval < 0:
-            raise ValueError("delays must be >= 0")
-        if self.stream_error_after < 0:
-            raise ValueError("stream_error_after must be >= 0")
+        check_behaviour(self, ("drop_after_chunks", "stream_error_after"))
 
     @classmethod
     def rate_limited(cls, retry_after: float | None = 20) -> Behaviour:
@@ -166,10 +156,6 @@ def anthropic_error(kind: str, message: str, *, request_id: str | None = None) -
 def default_error_body(status: int) -> dict[str, Any]:
     kind, message = _STATUS_TYPES.get(status, ("api_error" if status >= 500 else "invalid_request_error", ""))
     return anthropic_error(kind, message or f"Request failed with status {status}.")
-
-
-def _seconds(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _text_of(content: Any) -> str:
@@ -225,14 +211,6 @@ def _model_object(model: str) -> dict[str, Any]:
         "display_name": _display_name(model),
         "created_at": MODEL_CREATED_AT,
     }
-
-
-def _abort(request: web.Request, resp: web.StreamResponse) -> web.StreamResponse:
-    transport = request.transport
-    if transport is not None:
-        transport.abort()
-    resp.force_close()
-    return resp
 
 
 # --------------------------------------------------------------------------- the answer
@@ -387,7 +365,7 @@ class _Answer:
 # --------------------------------------------------------------------------- the server
 
 
-class FakeAnthropic:
+class FakeAnthropic(FakeServer[Behaviour, RecordedRequest]):
     """A fake api.anthropic.com (messages, count_tokens, models) on a real TCP socket."""
 
     def __init__(
@@ -397,93 +375,32 @@ class FakeAnthropic:
         api_key: str | None = "sk-ant-fake-upstream",
         require_version: bool = True,
     ) -> None:
-        self.models: tuple[str, ...] = tuple(models)
-        self.api_key = api_key
+        super().__init__(
+            models=models, api_key=api_key, default_behaviour=Behaviour(), record_type=RecordedRequest
+        )
         self.require_version = require_version
-        self.requests: list[RecordedRequest] = []
-        self.default_behaviour = Behaviour()
-        self.base_url = ""
-        self.sdk_base_url = ""
-        self.host = ""
-        self.port = 0
-        self._script: deque[Behaviour] = deque()
         self._request_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._tool_ids = itertools.count(1)
         self._signatures = itertools.count(1)
-        self._runner: web.AppRunner | None = None
 
-    # ---- lifecycle
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeAnthropic already started")
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/v1/messages", self._messages)
-        app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
-        app.router.add_get("/v1/models", self._list_models)
-        app.router.add_get("/v1/models/{model}", self._get_model)
-        app.router.add_route("*", "/{tail:.*}", self._not_found)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.25)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound = runner.addresses[0]
-        self.host, self.port = str(bound[0]), int(bound[1])
-        self.sdk_base_url = f"http://{self.host}:{self.port}"
-        self.base_url = f"{self.sdk_base_url}/v1"
-
-    async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeAnthropic:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    # ---- scripting
-
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours; each accepted messages request pops one, then ``default_behaviour``."""
-        self._script.extend(behaviours)
+    def _routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/messages", self._messages)
+        router.add_post("/v1/messages/count_tokens", self._count_tokens)
+        router.add_get("/v1/models", self._list_models)
+        router.add_get("/v1/models/{model}", self._get_model)
+        router.add_route("*", "/{tail:.*}", self._not_found)
 
     @property
-    def pending(self) -> int:
-        return len(self._script)
-
-    def reset(self) -> None:
-        self._script.clear()
-        self.requests.clear()
+    def sdk_base_url(self) -> str:
+        """The root, for ``AsyncAnthropic(base_url=...)``, which appends ``/v1/...``."""
+        return self.root_url
 
     @property
     def message_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == "/v1/messages"]
 
     # ---- plumbing
-
-    async def _record(self, request: web.Request) -> RecordedRequest:
-        body = await request.read()
-        parsed: Any = None
-        if body:
-            try:
-                parsed = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                parsed = None
-        rec = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            headers=CIMultiDictProxy(CIMultiDict(request.headers)),
-            body=body,
-            json=parsed,
-            received_at=time.monotonic(),
-        )
-        self.requests.append(rec)
-        return rec
 
     def _headers(self, content_type: str, *, status: int = 200) -> dict[str, str]:
         limited = status == 429
@@ -644,9 +561,8 @@ class FakeAnthropic:
         if (invalid := self._validate(rec)) is not None:
             return invalid
         payload: dict[str, Any] = rec.json
-        behaviour = self._script.popleft() if self._script else self.default_behaviour
-        if behaviour.delay_first_byte:
-            await asyncio.sleep(behaviour.delay_first_byte)
+        behaviour = self._next_behaviour()
+        await self._wait_first_byte(behaviour)
         if behaviour.status >= 400:
             return self._error(
                 behaviour.status,
@@ -673,14 +589,7 @@ class FakeAnthropic:
     ) -> web.StreamResponse:
         body = orjson.dumps(answer.message())
         headers = self._success_headers(behaviour, JSON_CONTENT_TYPE)
-        if behaviour.drop_after_chunks is None:
-            return web.Response(status=behaviour.status, body=body, headers=headers)
-        resp = web.StreamResponse(status=behaviour.status, headers=headers)
-        resp.content_length = len(body)
-        await resp.prepare(request)
-        if behaviour.drop_after_chunks > 0:
-            await resp.write(body[: len(body) // 2])
-        return _abort(request, resp)
+        return await self._send_body(request, behaviour, behaviour.status, body, headers)
 
     async def _stream(
         self, request: web.Request, behaviour: Behaviour, answer: _Answer
@@ -691,24 +600,5 @@ class FakeAnthropic:
             messages = {kind: message for kind, message in _STATUS_TYPES.values()}
             error = anthropic_error(behaviour.stream_error, messages.get(behaviour.stream_error, "Error"))
             events.append(encode_event(error, "error"))
-        resp = web.StreamResponse(
-            status=behaviour.status, headers=self._success_headers(behaviour, SSE_CONTENT_TYPE)
-        )
-        await resp.prepare(request)
-        drop = behaviour.drop_after_chunks
-        if drop is not None:
-            events = events[:drop]
-        try:
-            if behaviour.chunk_interval > 0:
-                for i, event in enumerate(events):
-                    if i:
-                        await asyncio.sleep(behaviour.chunk_interval)
-                    await resp.write(event)
-            elif events:
-                await resp.write(b"".join(events))
-            if drop is not None:
-                return _abort(request, resp)
-            await resp.write_eof()
-        except ConnectionError:
-            pass  # the client went away mid-stream
-        return resp
+        headers = self._success_headers(behaviour, SSE_CONTENT_TYPE)
+        return await self._send_events(request, behaviour, behaviour.status, headers, events)

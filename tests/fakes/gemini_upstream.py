@@ -36,20 +36,18 @@ word counts.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
-import time
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
 
-from tests.fakes.openai_upstream import count_words, split_text
+from tests.fakes import server
+from tests.fakes.server import FakeServer, check_behaviour, count_words, split_text
+from tests.fakes.server import seconds as _seconds
 
 __all__ = [
     "DEFAULT_TEXT",
@@ -169,14 +167,7 @@ class Behaviour:
     block_reason: str | None = None
 
     def __post_init__(self) -> None:
-        if self.chunks is not None and self.chunks < 1:
-            raise ValueError("chunks must be >= 1")
-        for name in ("drop_after_chunks", "error_after_chunks"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise ValueError(f"{name} must be >= 0")
-        if self.delay_first_byte < 0 or self.chunk_interval < 0:
-            raise ValueError("delays must be >= 0")
+        check_behaviour(self, ("drop_after_chunks", "error_after_chunks"))
 
     @classmethod
     def rate_limited(cls, retry_after: float = 30, *, model: str = "gemini-2.5-flash") -> Behaviour:
@@ -195,20 +186,8 @@ class Behaviour:
 # --------------------------------------------------------------------------- recorded requests
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the fake received it. ``path`` excludes the query; ``query`` holds it."""
-
-    method: str
-    path: str
-    query: Mapping[str, str]
-    headers: CIMultiDictProxy[str]
-    body: bytes
-    json: Any
-    received_at: float
-
-    def header(self, name: str, default: str | None = None) -> str | None:
-        return self.headers.get(name, default)
+class RecordedRequest(server.RecordedRequest):
+    """One request as the fake received it, with the Gemini parts of it picked out."""
 
     @property
     def api_key(self) -> str | None:
@@ -243,10 +222,6 @@ def gemini_error(
     if details:
         error["details"] = [dict(d) for d in details]
     return {"error": error}
-
-
-def _seconds(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _quota_body(model: str, retry_after: float) -> dict[str, Any]:
@@ -377,8 +352,10 @@ class _Invalid(Exception):
 # --------------------------------------------------------------------------- the server
 
 
-class FakeGemini:
+class FakeGemini(FakeServer[Behaviour, RecordedRequest]):
     """A fake Gemini API on a real TCP socket; ``base_url`` ends in ``/v1beta``."""
+
+    api_prefix = f"/{API_VERSION}"
 
     def __init__(
         self,
@@ -388,66 +365,21 @@ class FakeGemini:
         require_thought_signatures: bool | None = None,
         verify_thought_signatures: bool = False,
     ) -> None:
-        self.models: tuple[str, ...] = tuple(models)
-        self.api_key = api_key
+        super().__init__(
+            models=models, api_key=api_key, default_behaviour=Behaviour(), record_type=RecordedRequest
+        )
         # None: enforce for gemini-3* models, as the real API does.
         self.require_thought_signatures = require_thought_signatures
         self.verify_thought_signatures = verify_thought_signatures
-        self.requests: list[RecordedRequest] = []
-        self.default_behaviour = Behaviour()
         self.issued_signatures: set[str] = set()
-        self.base_url = ""
-        self.host = ""
-        self.port = 0
-        self._script: deque[Behaviour] = deque()
         self._response_ids = itertools.count(1)
         self._signature_ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
 
-    # ---- lifecycle
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeGemini already started")
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post(f"/{API_VERSION}/models/{{target}}", self._model_action)
-        app.router.add_get(f"/{API_VERSION}/models", self._list_models)
-        app.router.add_get(f"/{API_VERSION}/models/{{target}}", self._get_model)
-        app.router.add_route("*", "/{tail:.*}", self._not_found)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.25)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound = runner.addresses[0]
-        self.host, self.port = str(bound[0]), int(bound[1])
-        self.base_url = f"http://{self.host}:{self.port}/{API_VERSION}"
-
-    async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeGemini:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    # ---- scripting
-
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours; each accepted generate request pops one, then ``default_behaviour``."""
-        self._script.extend(behaviours)
-
-    @property
-    def pending(self) -> int:
-        return len(self._script)
-
-    def reset(self) -> None:
-        self._script.clear()
-        self.requests.clear()
+    def _routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post(f"/{API_VERSION}/models/{{target}}", self._model_action)
+        router.add_get(f"/{API_VERSION}/models", self._list_models)
+        router.add_get(f"/{API_VERSION}/models/{{target}}", self._get_model)
+        router.add_route("*", "/{tail:.*}", self._not_found)
 
     @property
     def generate_requests(self) -> list[RecordedRequest]:
@@ -455,28 +387,7 @@ class FakeGemini:
 
     # ---- plumbing
 
-    async def _record(self, request: web.Request) -> RecordedRequest:
-        body = await request.read()
-        parsed: Any = None
-        if body:
-            try:
-                parsed = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                parsed = None
-        rec = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            query=dict(request.query),
-            headers=CIMultiDictProxy(CIMultiDict(request.headers)),
-            body=body,
-            json=parsed,
-            received_at=time.monotonic(),
-        )
-        self.requests.append(rec)
-        return rec
-
     def _headers(self, rec: RecordedRequest, content_type: str) -> dict[str, str]:
-        elapsed_ms = max(1, int((time.monotonic() - rec.received_at) * 1000))
         return {
             "Content-Type": content_type,
             "Vary": "Origin, X-Origin, Referer",
@@ -484,7 +395,7 @@ class FakeGemini:
             "X-XSS-Protection": "0",
             "X-Frame-Options": "SAMEORIGIN",
             "X-Content-Type-Options": "nosniff",
-            "Server-Timing": f"gfet4t7; dur={elapsed_ms}",
+            "Server-Timing": f"gfet4t7; dur={self._elapsed_ms(rec)}",
         }
 
     def _error(
@@ -686,9 +597,8 @@ class FakeGemini:
         except _Invalid as exc:
             return self._error(rec, 400, gemini_error(400, str(exc)))
         payload: dict[str, Any] = rec.json
-        behaviour = self._script.popleft() if self._script else self.default_behaviour
-        if behaviour.delay_first_byte:
-            await asyncio.sleep(behaviour.delay_first_byte)
+        behaviour = self._next_behaviour()
+        await self._wait_first_byte(behaviour)
         if behaviour.status >= 400:
             body = behaviour.error_body
             if body is None:
@@ -716,14 +626,7 @@ class FakeGemini:
     ) -> web.StreamResponse:
         body = _pretty(answer.whole())
         headers = {**self._headers(rec, JSON_CONTENT_TYPE), **behaviour.headers}
-        if behaviour.drop_after_chunks is None:
-            return web.Response(status=200, body=body, headers=headers)
-        resp = web.StreamResponse(status=200, headers=headers)
-        resp.content_length = len(body)
-        await resp.prepare(request)
-        if behaviour.drop_after_chunks > 0:
-            await resp.write(body[: len(body) // 2])
-        return _abort(request, resp)
+        return await self._send_body(request, behaviour, 200, body, headers)
 
     async def _stream(
         self, request: web.Request, rec: RecordedRequest, behaviour: Behaviour, answer: _Answer, *, sse: bool
@@ -738,35 +641,8 @@ class FakeGemini:
         if failing is not None:
             error = behaviour.stream_error or default_error_body(500)
             events = [*events[:failing], _sse(error)]
-        drop = behaviour.drop_after_chunks
-        if drop is not None:
-            events = events[:drop]
-        resp = web.StreamResponse(
-            status=200, headers={**self._headers(rec, SSE_CONTENT_TYPE), **behaviour.headers}
-        )
-        await resp.prepare(request)
-        try:
-            if behaviour.chunk_interval > 0:
-                for i, event in enumerate(events):
-                    if i:
-                        await asyncio.sleep(behaviour.chunk_interval)
-                    await resp.write(event)
-            elif events:
-                await resp.write(b"".join(events))
-            if drop is not None:
-                return _abort(request, resp)
-            await resp.write_eof()
-        except ConnectionError:
-            pass
-        return resp
-
-
-def _abort(request: web.Request, resp: web.StreamResponse) -> web.StreamResponse:
-    transport = request.transport
-    if transport is not None:
-        transport.abort()
-    resp.force_close()
-    return resp
+        headers = {**self._headers(rec, SSE_CONTENT_TYPE), **behaviour.headers}
+        return await self._send_events(request, behaviour, 200, headers, events)
 
 
 def _prompt_tokens(payload: Mapping[str, Any]) -> int:

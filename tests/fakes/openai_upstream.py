@@ -23,20 +23,25 @@ Scripted behaviours are consumed only by chat requests that pass authentication 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import re
 import time
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
 
+from tests.fakes.server import (
+    FakeServer,
+    RecordedRequest,
+    check_behaviour,
+    count_words,
+    split_text,
+)
+from tests.fakes.server import seconds as _seconds
 from tests.fakes.sse import DONE, encode_data
 
 __all__ = [
@@ -58,7 +63,6 @@ MODEL_CREATED: Final = 1721172741
 SSE_CONTENT_TYPE: Final = "text/event-stream; charset=utf-8"
 JSON_CONTENT_TYPE: Final = "application/json"
 
-_PIECE = re.compile(r"\s*\S+|\s+")
 _ARG_TOKEN = re.compile(r"\w+|\s+|[^\w\s]+")
 
 
@@ -107,12 +111,7 @@ class Behaviour:
     reasoning: str | None = None
 
     def __post_init__(self) -> None:
-        if self.chunks is not None and self.chunks < 1:
-            raise ValueError("chunks must be >= 1")
-        if self.drop_after_chunks is not None and self.drop_after_chunks < 0:
-            raise ValueError("drop_after_chunks must be >= 0")
-        if self.delay_first_byte < 0 or self.chunk_interval < 0:
-            raise ValueError("delays must be >= 0")
+        check_behaviour(self)
 
     # Convenience constructors for the common upstream failures.
 
@@ -131,29 +130,6 @@ class Behaviour:
         return cls(status=status)
 
 
-# --------------------------------------------------------------------------- recorded requests
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the fake received it.
-
-    ``headers`` is case-insensitive (``req.headers["authorization"]``); ``json`` is the parsed body
-    or ``None`` when the body is empty or not JSON; ``received_at`` is ``time.monotonic()``
-    (the clock ``asyncio`` loops use).
-    """
-
-    method: str
-    path: str
-    headers: CIMultiDictProxy[str]
-    body: bytes
-    json: Any
-    received_at: float
-
-    def header(self, name: str, default: str | None = None) -> str | None:
-        return self.headers.get(name, default)
-
-
 # --------------------------------------------------------------------------- wire helpers
 
 
@@ -162,11 +138,6 @@ def openai_error(
 ) -> dict[str, Any]:
     """An OpenAI error body: ``{"error": {"message", "type", "param", "code"}}``."""
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
-
-
-def _seconds(value: float) -> str:
-    """``7`` -> ``"7"``, ``1.5`` -> ``"1.5"`` (never exponent notation)."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _rate_limit_body(model: str, retry_after: float | None) -> dict[str, Any]:
@@ -251,42 +222,6 @@ def _message_text(content: Any) -> str:
     return ""
 
 
-def count_words(text: str) -> int:
-    return len(text.split())
-
-
-def split_text(text: str, chunks: int | None = None) -> list[str]:
-    """Split ``text`` into content deltas whose concatenation is exactly ``text``.
-
-    Default: one delta per word, the leading whitespace glued to the word (``"Hello"``, ``" from"``),
-    which is how OpenAI tokens look. With ``chunks`` fewer than words, words are grouped evenly;
-    with more, the text is cut into (at most ``len(text)``) even character slices.
-    """
-    if not text:
-        return []
-    pieces: list[str] = _PIECE.findall(text)
-    if chunks is None or chunks == len(pieces):
-        return pieces
-    if chunks < len(pieces):
-        size, extra = divmod(len(pieces), chunks)
-        out: list[str] = []
-        start = 0
-        for i in range(chunks):
-            end = start + size + (1 if i < extra else 0)
-            out.append("".join(pieces[start:end]))
-            start = end
-        return out
-    n = min(chunks, len(text))
-    size, extra = divmod(len(text), n)
-    out = []
-    start = 0
-    for i in range(n):
-        end = start + size + (1 if i < extra else 0)
-        out.append(text[start:end])
-        start = end
-    return out
-
-
 def _arguments_text(arguments: Any) -> str:
     if isinstance(arguments, str):
         return arguments
@@ -296,70 +231,24 @@ def _arguments_text(arguments: Any) -> str:
 # --------------------------------------------------------------------------- the server
 
 
-class FakeOpenAI:
+class FakeOpenAI(FakeServer[Behaviour, RecordedRequest]):
     """A fake api.openai.com (``/v1/chat/completions``, ``/v1/models``) on a real TCP socket."""
 
     def __init__(
         self, *, models: Sequence[str] = ("gpt-4o-mini",), api_key: str | None = "sk-fake-upstream"
     ) -> None:
-        self.models: tuple[str, ...] = tuple(models)
-        self.api_key = api_key
-        self.requests: list[RecordedRequest] = []
-        self.default_behaviour = Behaviour()
-        self.base_url = ""
-        self.host = ""
-        self.port = 0
-        self._script: deque[Behaviour] = deque()
+        super().__init__(
+            models=models, api_key=api_key, default_behaviour=Behaviour(), record_type=RecordedRequest
+        )
         self._request_ids = itertools.count(1)
         self._completion_ids = itertools.count(1)
         self._call_ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
 
-    # ---- lifecycle
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeOpenAI already started")
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/v1/chat/completions", self._chat)
-        app.router.add_get("/v1/models", self._list_models)
-        app.router.add_get("/v1/models/{model}", self._get_model)
-        app.router.add_route("*", "/{tail:.*}", self._invalid_url)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.25)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound = runner.addresses[0]
-        self.host, self.port = str(bound[0]), int(bound[1])
-        self.base_url = f"http://{self.host}:{self.port}/v1"
-
-    async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeOpenAI:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    # ---- scripting
-
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours; each accepted chat request pops one, then ``default_behaviour``."""
-        self._script.extend(behaviours)
-
-    @property
-    def pending(self) -> int:
-        """How many scripted behaviours are still queued."""
-        return len(self._script)
-
-    def reset(self) -> None:
-        self._script.clear()
-        self.requests.clear()
+    def _routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/chat/completions", self._chat)
+        router.add_get("/v1/models", self._list_models)
+        router.add_get("/v1/models/{model}", self._get_model)
+        router.add_route("*", "/{tail:.*}", self._invalid_url)
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
@@ -367,32 +256,12 @@ class FakeOpenAI:
 
     # ---- plumbing
 
-    async def _record(self, request: web.Request) -> RecordedRequest:
-        body = await request.read()
-        parsed: Any = None
-        if body:
-            try:
-                parsed = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                parsed = None
-        rec = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            headers=CIMultiDictProxy(CIMultiDict(request.headers)),
-            body=body,
-            json=parsed,
-            received_at=time.monotonic(),
-        )
-        self.requests.append(rec)
-        return rec
-
     def _headers(self, rec: RecordedRequest, content_type: str, *, status: int = 200) -> dict[str, str]:
-        elapsed_ms = max(1, int((time.monotonic() - rec.received_at) * 1000))
         return {
             "Content-Type": content_type,
             "x-request-id": f"req_{next(self._request_ids):032x}",
             "openai-organization": ORGANIZATION,
-            "openai-processing-ms": str(elapsed_ms),
+            "openai-processing-ms": str(self._elapsed_ms(rec)),
             "openai-version": OPENAI_VERSION,
             "x-ratelimit-limit-requests": "10000",
             "x-ratelimit-limit-tokens": "10000000",
@@ -576,9 +445,8 @@ class FakeOpenAI:
         if (invalid := self._validation_error(rec)) is not None:
             return invalid
         payload: dict[str, Any] = rec.json
-        behaviour = self._script.popleft() if self._script else self.default_behaviour
-        if behaviour.delay_first_byte:
-            await asyncio.sleep(behaviour.delay_first_byte)
+        behaviour = self._next_behaviour()
+        await self._wait_first_byte(behaviour)
         model: str = payload["model"]
         if behaviour.status >= 400:
             return self._error(
@@ -631,15 +499,7 @@ class FakeOpenAI:
             option=orjson.OPT_INDENT_2,
         )
         headers = self._success_headers(rec, behaviour, JSON_CONTENT_TYPE)
-        if behaviour.drop_after_chunks is None:
-            return web.Response(status=behaviour.status, body=body, headers=headers)
-        # Mid-body drop: promise the full length, send part of it, then abort.
-        resp = web.StreamResponse(status=behaviour.status, headers=headers)
-        resp.content_length = len(body)
-        await resp.prepare(request)
-        if behaviour.drop_after_chunks > 0:
-            await resp.write(body[: len(body) // 2])
-        return _abort(request, resp)
+        return await self._send_body(request, behaviour, behaviour.status, body, headers)
 
     async def _stream(
         self,
@@ -652,40 +512,8 @@ class FakeOpenAI:
         stream_options = payload.get("stream_options") or {}
         include_usage = bool(stream_options.get("include_usage"))
         events = answer.stream_events(behaviour, include_usage)
-        resp = web.StreamResponse(
-            status=behaviour.status, headers=self._success_headers(rec, behaviour, SSE_CONTENT_TYPE)
-        )
-        await resp.prepare(request)
-        drop = behaviour.drop_after_chunks
-        if drop is not None:
-            events = events[:drop]
-        try:
-            if behaviour.chunk_interval > 0:
-                for i, event in enumerate(events):
-                    if i:
-                        await asyncio.sleep(behaviour.chunk_interval)
-                    await resp.write(event)
-            elif events:
-                await resp.write(b"".join(events))
-            if drop is not None:
-                return _abort(request, resp)
-            if behaviour.chunk_interval > 0:
-                await asyncio.sleep(behaviour.chunk_interval)
-            await resp.write(DONE)
-            await resp.write_eof()
-        except ConnectionError:
-            pass  # the client went away mid-stream; nothing left to do
-        return resp
-
-
-def _abort(request: web.Request, resp: web.StreamResponse) -> web.StreamResponse:
-    """Close the TCP connection abruptly (RST-ish, no chunked terminator, no [DONE])."""
-    transport = request.transport
-    if transport is not None:
-        transport.abort()
-    # Make aiohttp treat the response as finished so it does not try to write the EOF chunk.
-    resp.force_close()
-    return resp
+        headers = self._success_headers(rec, behaviour, SSE_CONTENT_TYPE)
+        return await self._send_events(request, behaviour, behaviour.status, headers, events, trailer=DONE)
 
 
 def _json_type(value: Any) -> str:

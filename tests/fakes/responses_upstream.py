@@ -25,7 +25,6 @@ Everything is deterministic except ``created_at`` (wall-clock seconds, as upstre
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 import time
@@ -44,7 +43,6 @@ from tests.fakes.openai_upstream import (
     SSE_CONTENT_TYPE,
     FakeOpenAI,
     RecordedRequest,
-    _abort,
     _arguments_text,
     _json_type,
     count_words,
@@ -473,27 +471,9 @@ class FakeResponses(FakeOpenAI):
         self._response_ids = itertools.count(1)
         self._item_ids = itertools.count(1)
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeResponses already started")
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/v1/responses", self._responses)
-        app.router.add_post("/v1/chat/completions", self._chat)
-        app.router.add_get("/v1/models", self._list_models)
-        app.router.add_get("/v1/models/{model}", self._get_model)
-        app.router.add_route("*", "/{tail:.*}", self._invalid_url)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.25)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound = runner.addresses[0]
-        self.host, self.port = str(bound[0]), int(bound[1])
-        self.base_url = f"http://{self.host}:{self.port}/v1"
-
-    async def __aenter__(self) -> FakeResponses:
-        await self.start()
-        return self
+    def _routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/responses", self._responses)
+        super()._routes(router)
 
     @property
     def responses_requests(self) -> list[RecordedRequest]:
@@ -578,10 +558,9 @@ class FakeResponses(FakeOpenAI):
         if (invalid := self._responses_validation_error(rec)) is not None:
             return invalid
         payload: dict[str, Any] = rec.json
-        scripted = self._script.popleft() if self._script else self.default_behaviour
+        scripted = self._next_behaviour()
         behaviour = scripted if isinstance(scripted, Behaviour) else Behaviour(**vars(scripted))
-        if behaviour.delay_first_byte:
-            await asyncio.sleep(behaviour.delay_first_byte)
+        await self._wait_first_byte(behaviour)
         if behaviour.status >= 400:
             return self._error(
                 rec,
@@ -600,37 +579,11 @@ class FakeResponses(FakeOpenAI):
     ) -> web.StreamResponse:
         body = orjson.dumps(answer.final(), option=orjson.OPT_INDENT_2)
         headers = self._success_headers(rec, behaviour, JSON_CONTENT_TYPE)
-        if behaviour.drop_after_chunks is None:
-            return web.Response(status=behaviour.status, body=body, headers=headers)
-        resp = web.StreamResponse(status=behaviour.status, headers=headers)
-        resp.content_length = len(body)
-        await resp.prepare(request)
-        if behaviour.drop_after_chunks > 0:
-            await resp.write(body[: len(body) // 2])
-        return _abort(request, resp)
+        return await self._send_body(request, behaviour, behaviour.status, body, headers)
 
     async def _stream_response(
         self, request: web.Request, rec: RecordedRequest, behaviour: Behaviour, answer: _Answer
     ) -> web.StreamResponse:
         events = answer.stream_events(behaviour)
-        resp = web.StreamResponse(
-            status=behaviour.status, headers=self._success_headers(rec, behaviour, SSE_CONTENT_TYPE)
-        )
-        await resp.prepare(request)
-        drop = behaviour.drop_after_chunks
-        if drop is not None:
-            events = events[:drop]
-        try:
-            if behaviour.chunk_interval > 0:
-                for i, event in enumerate(events):
-                    if i:
-                        await asyncio.sleep(behaviour.chunk_interval)
-                    await resp.write(event)
-            elif events:
-                await resp.write(b"".join(events))
-            if drop is not None:
-                return _abort(request, resp)
-            await resp.write_eof()
-        except ConnectionError:
-            pass  # the client went away mid-stream
-        return resp
+        headers = self._success_headers(rec, behaviour, SSE_CONTENT_TYPE)
+        return await self._send_events(request, behaviour, behaviour.status, headers, events)
