@@ -24,8 +24,9 @@ from typing import Any
 
 import aiohttp
 import orjson
-import pytest
 from aiohttp import web
+
+from tests.environment import unavailable
 
 E2E_DIR = Path(__file__).resolve().parent
 BIN_DIR = E2E_DIR / "node_modules" / ".bin"
@@ -42,10 +43,7 @@ def require_cli(path: Path) -> Path:
     """The CLI binary, or skip (fail under VANSROUTE_TEST_REQUIRE_ALL=1, as in CI) when it is missing."""
     if path.exists() and os.access(path, os.X_OK):
         return path
-    message = f"{path.name} CLI is not installed at {path}: run `{INSTALL_HINT}`"
-    if os.environ.get("VANSROUTE_TEST_REQUIRE_ALL") == "1":
-        pytest.fail(f"VANSROUTE_TEST_REQUIRE_ALL=1 but the {message}", pytrace=False)
-    pytest.skip(message)
+    unavailable(f"the {path.name} CLI is not installed at {path}: run `{INSTALL_HINT}`")
 
 
 # --------------------------------------------------------------------------- network sink

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import sys
 import time
@@ -16,19 +15,14 @@ import orjson
 import pytest
 
 from tests.e2e.conftest import ROOT
+from tests.environment import need_tools
 from tests.fakes.openai_upstream import FakeOpenAI
 
 pytestmark = pytest.mark.secret_service
 
 
 def _require_tools() -> None:
-    missing = [t for t in ("dbus-run-session", "gnome-keyring-daemon") if shutil.which(t) is None]
-    if not missing:
-        return
-    message = f"needs {', '.join(missing)} (apt-get install gnome-keyring dbus)"
-    if os.environ.get("VANSROUTE_TEST_REQUIRE_ALL") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    need_tools(("dbus-run-session", "gnome-keyring-daemon"), "apt-get install gnome-keyring dbus")
 
 
 async def test_key_from_stdin_goes_through_the_keyring_to_the_gateway(tmp_path: Path) -> None:

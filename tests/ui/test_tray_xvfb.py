@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.environment import need_tools
 from tests.ui.procs import Child
 
 pytestmark = pytest.mark.xvfb
@@ -45,13 +45,7 @@ class Rect:
 
 
 def _require_tools() -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if not missing:
-        return
-    message = f"missing {', '.join(missing)} (apt-get install xvfb trayer xdotool imagemagick)"
-    if os.environ.get("VANSROUTE_TEST_REQUIRE_ALL") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    need_tools(TOOLS, "apt-get install xvfb trayer xdotool imagemagick")
 
 
 def _run(display: str, *cmd: str, timeout: float = 15, check: bool = True) -> str:

@@ -8,13 +8,14 @@ Without --unlock the keyring is locked and every call fails with KeyringLocked.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.environment import need_tools
 
 pytestmark = pytest.mark.secret_service
 
@@ -44,13 +45,7 @@ SCRIPT = textwrap.dedent(
 
 
 def _require_tools() -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if not missing:
-        return
-    message = f"needs {' and '.join(missing)} (apt-get install -y --no-install-recommends gnome-keyring dbus)"
-    if os.environ.get("VANSROUTE_TEST_REQUIRE_ALL") == "1":
-        pytest.fail(f"VANSROUTE_TEST_REQUIRE_ALL=1 but this test {message}")
-    pytest.skip(message)
+    need_tools(TOOLS, "apt-get install -y --no-install-recommends gnome-keyring dbus")
 
 
 def test_put_get_delete_under_secret_service(tmp_path: Path) -> None:

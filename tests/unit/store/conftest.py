@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from app.core.clock import FakeClock
 from app.store.db import Database, sqlite_url
 from app.store.repos import Store
+from tests.environment import unavailable
 
 POSTGRES_ENV = "VANSROUTE_TEST_POSTGRES_URL"
 SKIP_REASON = "set VANSROUTE_TEST_POSTGRES_URL (.ci/run does)"
@@ -29,17 +30,11 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 CLOCK_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def require_all() -> bool:
-    return os.environ.get("VANSROUTE_TEST_REQUIRE_ALL") == "1"
-
-
 def postgres_server_url() -> str:
     url = os.environ.get(POSTGRES_ENV, "").strip()
     if url:
         return url
-    if require_all():
-        pytest.fail(f"VANSROUTE_TEST_REQUIRE_ALL=1 but {POSTGRES_ENV} is not set")
-    pytest.skip(SKIP_REASON)
+    unavailable(SKIP_REASON)
 
 
 @pytest.fixture
