@@ -7,6 +7,7 @@ within its reload interval (1 s), so they work while it runs.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 from collections.abc import Mapping, Sequence
@@ -14,6 +15,7 @@ from typing import TextIO
 
 from app import __version__
 from app.core.errors import ConfigError, SecretStoreUnavailable, StoreError, VansRouteError
+from app.services import connection_test
 from app.services.admin import AdminService, KeySource, open_admin
 from app.services.config import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT, AppConfig, load_config
 from app.services.live_gateway import GatewayNotRunning, LiveGateway
@@ -74,13 +76,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     padd.add_argument("id")
     padd.add_argument(
-        "--type", dest="wire_format", required=True, help="openai | responses | anthropic | gemini"
+        "--type",
+        dest="wire_format",
+        default=None,
+        help="openai | responses | anthropic | gemini (default for a catalogue provider: its own)",
     )
-    padd.add_argument("--base-url", required=True, help="e.g. https://api.openai.com/v1")
+    padd.add_argument(
+        "--base-url",
+        default=None,
+        help="e.g. https://api.openai.com/v1 (default for a catalogue provider: its own)",
+    )
     padd.add_argument("--models", default=None, help="comma-separated model ids offered (default: any)")
     padd.add_argument("--label", default="default", help="label of the first account (default: default)")
     _add_key_options(padd)
     providers.add_parser("list", parents=[common], help="list providers")
+    pcat = providers.add_parser(
+        "catalog", parents=[common], help="the built-in providers; with an ID, that provider's models"
+    )
+    pcat.add_argument("id", nargs="?", default=None)
     prm = providers.add_parser(
         "remove", parents=[common], help="remove a provider, its accounts and their keys"
     )
@@ -103,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         "reactivate", parents=[common], help="put a parked or disabled account back into routing"
     )
     are.add_argument("account_id", type=int)
+    ate = accounts.add_parser(
+        "test", parents=[common], help="test connection: one cheap request per account, one line each"
+    )
+    which = ate.add_mutually_exclusive_group()
+    which.add_argument("account_id", type=int, nargs="?", help="the account to test (default: all)")
+    which.add_argument("--provider", default=None, metavar="ID", help="test every account of provider ID")
+    ate.add_argument("--timeout", type=float, default=15.0, help="seconds per account (default 15)")
 
     sub.add_parser("status", parents=[common], help="breakers, concurrency, cooldowns and parked accounts")
     settings = sub.add_parser(
@@ -207,7 +227,9 @@ class AdminCommands:
         return EXIT_OK
 
     def providers_add(self, args: argparse.Namespace) -> int:
-        provider, account = self.admin.add_provider(
+        # Fails on an unknown id without --type/--base-url before a key is asked for.
+        self.admin.catalog_defaults(args.id, wire_format=args.wire_format, base_url=args.base_url)
+        provider, account = self.admin.add_known_provider(
             args.id,
             wire_format=args.wire_format,
             base_url=args.base_url,
@@ -236,6 +258,48 @@ class AdminCommands:
             for s in self.admin.list_providers()
         ]
         _table(self.out, ("ID", "TYPE", "BASE URL", "MODELS", "ACCOUNTS"), rows, empty="no providers yet")
+        return EXIT_OK
+
+    def providers_catalog(self, args: argparse.Namespace) -> int:
+        if args.id is None:
+            rows = [
+                (p.id, p.name, p.category.value, p.wire_format.value, str(len(p.models)))
+                for p in self.admin.catalog().providers
+            ]
+            _table(self.out, ("ID", "NAME", "CATEGORY", "FORMAT", "MODELS"), rows, empty="empty catalogue")
+            return EXIT_OK
+        p = self.admin.catalog_entry(args.id)
+        print(
+            f"{p.name} ({p.id}): {p.category.value}, {p.wire_format.value}, auth {p.auth.value}",
+            file=self.out,
+        )
+        print(f"base URL: {p.base_url}", file=self.out)
+        if p.url_variables:
+            print(f"template: fill in {', '.join(p.url_variables)} and pass it as --base-url", file=self.out)
+        if p.aliases:
+            print(f"aliases: {', '.join(p.aliases)}", file=self.out)
+        if p.passthrough:
+            print("any model id is passed through; the list below is a suggestion", file=self.out)
+        if p.monthly_quota:
+            print("quota: monthly allowance, resets on the 1st", file=self.out)
+        models: list[tuple[str, ...]] = [
+            (
+                m.id,
+                _tokens(m.context_window),
+                _tokens(m.max_output),
+                ",".join(sorted(c.value for c in m.capabilities)) or "-",
+                _usd(m.price.input if m.price else None),
+                _usd(m.price.output if m.price else None),
+                _usd(m.price.cached_input if m.price else None),
+            )
+            for m in p.models
+        ]
+        _table(
+            self.out,
+            ("MODEL", "CONTEXT", "MAX OUT", "CAPS", "IN $/M", "OUT $/M", "CACHED $/M"),
+            models,
+            empty="no models listed (the provider's model list is used)",
+        )
         return EXIT_OK
 
     def providers_remove(self, args: argparse.Namespace) -> int:
@@ -374,6 +438,22 @@ class AdminCommands:
         print(f"Breaker '{args.key}' closed.", file=self.out)
         return EXIT_OK
 
+    def accounts_test(self, args: argparse.Namespace) -> int:
+        results = asyncio.run(
+            connection_test.test_accounts(
+                self.admin, account_id=args.account_id, provider_id=args.provider, timeout_s=args.timeout
+            )
+        )
+        if not results:
+            print("no accounts to test", file=self.out)
+            return EXIT_OK
+        for r in results:
+            print(
+                f"{'ok  ' if r.ok else 'FAIL'} {r.account_id} {r.provider_id}/{r.label}: {r.describe()}",
+                file=self.out,
+            )
+        return EXIT_OK if all(r.ok for r in results) else EXIT_FAILURE
+
     def accounts_remove(self, args: argparse.Namespace) -> int:
         account = self.admin.remove_account(args.account_id)
         print(f"Removed account '{account.label}' of provider '{account.provider_id}'.", file=self.out)
@@ -386,6 +466,20 @@ def _secs(value: float | None) -> str:
 
 def _when(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else "-"
+
+
+def _tokens(n: int | None) -> str:
+    if n is None:
+        return "-"
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1000:
+        return f"{n / 1024:.0f}K" if n % 1024 == 0 else f"{n / 1000:.0f}K"
+    return str(n)
+
+
+def _usd(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
 
 
 def _table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]], *, empty: str) -> None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from app.core.errors import AlreadyExists, ConfigError, NotFound
 from app.core.records import AccountRecord, ApiKeyRecord, ProviderRecord
 from app.credentials.keyring_store import KeyringSecretStore
-from app.credentials.resolver import env_ref
+from app.credentials.resolver import SecretResolver, env_ref
 from app.credentials.secret_store import SecretStore
 from app.gateway.auth import hash_key, new_key
+from app.providers.catalog import Catalog, CatalogProvider, builtin_catalog
 from app.services import validation
 from app.services.tuning import TUNABLES, Tunable, effective, parse, tunable
 from app.store.db import Database
@@ -72,12 +73,14 @@ class AdminService:
         key: KeySource,
         label: str = "default",
         proxy_url: str | None = None,
+        display_name: str = "",
     ) -> tuple[ProviderRecord, AccountRecord]:
         record = ProviderRecord(
             id=validation.provider_id(provider_id),
             wire_format=validation.wire_format(wire_format),
             base_url=validation.base_url(base_url),
             models=validation.models(models),
+            display_name=display_name,
         )
         validation.name(label, "account label")
         proxy = validation.proxy_url(proxy_url)
@@ -92,6 +95,67 @@ class AdminService:
             self._remove_quietly(record.id)
             raise
         return provider, account
+
+    # --- the built-in catalogue -------------------------------------------------------------------
+
+    def catalog(self) -> Catalog:
+        return builtin_catalog()
+
+    def catalog_entry(self, provider_id: str) -> CatalogProvider:
+        entry = builtin_catalog().get(provider_id)
+        if entry is None:
+            raise NotFound(f"'{provider_id}' is not a catalogue provider (see `vansroute providers catalog`)")
+        return entry
+
+    def catalog_defaults(
+        self, provider_id: str, *, wire_format: str | None = None, base_url: str | None = None
+    ) -> tuple[str, str, str, str]:
+        """(id, format, base URL, display name) for adding `provider_id`: the catalogue's values
+        where the user gave none. Raises before anything is stored (or a key asked for)."""
+        entry = builtin_catalog().get(provider_id)
+        if entry is None:
+            if wire_format is None or base_url is None:
+                raise ConfigError(
+                    f"'{provider_id}' is not a catalogue provider: give --type and --base-url "
+                    "(see `vansroute providers catalog`)"
+                )
+            return provider_id, wire_format, base_url, ""
+        if base_url is None and entry.is_template:
+            raise ConfigError(
+                f"provider '{entry.id}' has a URL template ({entry.base_url}): give --base-url with "
+                f"{', '.join('{' + v + '}' for v in entry.url_variables)} filled in"
+            )
+        return (
+            entry.id,
+            wire_format if wire_format is not None else entry.wire_format.value,
+            base_url if base_url is not None else entry.base_url,
+            entry.name,
+        )
+
+    def add_known_provider(
+        self,
+        provider_id: str,
+        *,
+        key: KeySource,
+        wire_format: str | None = None,
+        base_url: str | None = None,
+        models: str | None = None,
+        label: str = "default",
+        proxy_url: str | None = None,
+    ) -> tuple[ProviderRecord, AccountRecord]:
+        """`add_provider` with the catalogue filling in what the user left out (an alias such as
+        `kimi` is stored under its catalogue id, `moonshot`); --type/--base-url still override."""
+        pid, fmt, url, name = self.catalog_defaults(provider_id, wire_format=wire_format, base_url=base_url)
+        return self.add_provider(
+            pid,
+            wire_format=fmt,
+            base_url=url,
+            models=models,
+            key=key,
+            label=label,
+            proxy_url=proxy_url,
+            display_name=name,
+        )
 
     def list_providers(self) -> tuple[ProviderSummary, ...]:
         accounts = self._store.accounts.list()
@@ -167,6 +231,10 @@ class AdminService:
     def unset_setting(self, name: str) -> None:
         tunable(name)
         self._store.settings.set(name, "")
+
+    def secret_resolver(self) -> SecretResolver:
+        """Reads account keys from the keyring or the environment, as the gateway would."""
+        return SecretResolver(self._secrets, self._environ)
 
     def reactivate_account(self, account_id: int) -> AccountRecord:
         """Back into routing: unparked, enabled, its disable reason cleared (the user fixed the key)."""

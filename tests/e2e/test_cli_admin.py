@@ -168,3 +168,17 @@ async def test_settings_list_set_unset(env: dict[str, str]) -> None:
         if x.startswith("limiter.max_concurrency")
     )
     assert line.split()[1:3] == ["3", "default"]
+
+
+async def test_catalogue_lists_providers_and_adds_one_by_id(env: dict[str, str]) -> None:
+    listed = await cli(env, "providers", "catalog")
+    assert listed.code == 0
+    ids = {line.split()[0] for line in listed.out.splitlines()[1:] if line.strip()}
+    assert {"openai", "anthropic", "gemini", "kimchi", "ollama", "openrouter", "deepseek"} <= ids
+    assert len(ids) >= 40
+    kimchi = await cli(env, "providers", "catalog", "kimchi")
+    assert kimchi.code == 0 and "kimi-k2.7" in kimchi.out and "glm-5.2-fp8" in kimchi.out
+    added = await cli(env, "providers", "add", "deepseek", "--key-env", "DEEPSEEK_API_KEY")
+    assert added.code == 0, added.err
+    providers = (await cli(env, "providers", "list")).out
+    assert "deepseek" in providers and "https://" in providers
