@@ -29,6 +29,7 @@ from app.gateway.context import CONTEXT, GatewayContext
 from app.gateway.request_body import read_json, require_list, require_str
 from app.gateway.streaming import SSE_HEADERS, relay_sse
 from app.gateway.upstream_headers import upstream_headers
+from app.providers.quirks import openai_body
 from app.providers.transport import UpstreamResponse
 from app.routing.execute import Exhausted, classify, first_answer, record_failure
 from app.routing.model_suffix import split_reasoning_suffix
@@ -114,7 +115,12 @@ class _Call:
         if self.passthrough(candidate):
             if self.client_format is WireFormat.GEMINI:
                 return orjson.dumps(self.body)  # Gemini names the model in the URL, not the body
-            return orjson.dumps({**self.body, "model": candidate.upstream_model})
+            body = {**self.body, "model": candidate.upstream_model}
+            if target.wire_format is WireFormat.OPENAI:
+                body = openai_body.adjust(
+                    target.provider_id, candidate.upstream_model, openai_body.reasoning_of(body), body
+                )
+            return orjson.dumps(body)
         upstream = adapter_for(target.wire_format)
         canonical, token_drops = signatures.for_upstream(
             dataclasses.replace(self.canonical(), model=candidate.upstream_model),
@@ -128,6 +134,11 @@ class _Call:
             _log.debug(
                 "%s → %s dropped %s: %s", self.client_format, target.wire_format, drop.field, drop.reason
             )
+        if target.wire_format is WireFormat.OPENAI:
+            adjusted = openai_body.adjust(
+                target.provider_id, candidate.upstream_model, canonical.reasoning, encoded.body
+            )
+            return orjson.dumps(adjusted)
         return orjson.dumps(encoded.body)
 
 
