@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any, Final
 
 from app.formats import ir
@@ -67,6 +68,8 @@ DIALECT_RULES: Final[tuple[DialectRule, ...]] = (
 )
 
 
+# Asked on every request to an OpenAI-compatible upstream: remember the answer per (provider, model).
+@lru_cache(maxsize=1024)
 def rule_for(provider_id: str, model: str) -> DialectRule | None:
     provider, name = provider_id.lower(), model.lower()
     for rule in DIALECT_RULES:
