@@ -9,20 +9,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import sys
-from collections.abc import Mapping, Sequence
-from typing import TextIO
+from collections.abc import Mapping
+from typing import Any, Protocol, TextIO, cast
 
 from app import __version__
+from app.cli.output import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK
+from app.cli.output import secs as _secs
+from app.cli.output import table as _table
+from app.cli.output import tokens as _tokens
+from app.cli.output import usd as _usd
+from app.cli.output import when as _when
 from app.core.errors import ConfigError, SecretStoreUnavailable, StoreError, VansRouteError
 from app.services import connection_test
 from app.services.admin import AdminService, KeySource, open_admin
 from app.services.config import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT, AppConfig, load_config
 from app.services.live_gateway import GatewayNotRunning, LiveGateway
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILURE",
+    "EXIT_OK",
+    "AdminCommands",
+    "build_parser",
+    "config_from",
+    "run_admin",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +152,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     breset = breakers.add_parser("reset", parents=[common], help="close a breaker by hand")
     breset.add_argument("key", help="as `vansroute status` shows it, e.g. openai:direct")
+    for group in command_groups():
+        group.register(sub, common)
     return parser
+
+
+class CommandGroup(Protocol):
+    """A sub-command family kept in its own module (app/cli/<name>.py)."""
+
+    COMMANDS: frozenset[str]
+
+    def register(self, sub: Any, common: argparse.ArgumentParser) -> None: ...
+
+    def run(self, commands: AdminCommands, args: argparse.Namespace) -> int: ...
+
+
+def command_groups() -> tuple[CommandGroup, ...]:
+    # Imported here, not at module top: the group modules use AdminCommands and the output helpers.
+    groups: list[CommandGroup] = []
+    for name in _GROUP_MODULES:
+        module = importlib.import_module(f"app.cli.{name}")
+        groups.append(cast(CommandGroup, module))
+    return tuple(groups)
+
+
+# Sub-command families that live in their own modules; each defines COMMANDS, register() and run().
+_GROUP_MODULES: tuple[str, ...] = ()
 
 
 def _add_key_options(p: argparse.ArgumentParser) -> None:
@@ -194,6 +232,9 @@ class AdminCommands:
         return KeySource(value=self.stdin.read())
 
     def run(self, args: argparse.Namespace) -> int:
+        for group in command_groups():
+            if args.command in group.COMMANDS:
+                return group.run(self, args)
         handler = getattr(self, f"{args.command}_{getattr(args, 'action', None)}")
         result: int = handler(args)
         return result
@@ -458,37 +499,6 @@ class AdminCommands:
         account = self.admin.remove_account(args.account_id)
         print(f"Removed account '{account.label}' of provider '{account.provider_id}'.", file=self.out)
         return EXIT_OK
-
-
-def _secs(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f} s"
-
-
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else "-"
-
-
-def _tokens(n: int | None) -> str:
-    if n is None:
-        return "-"
-    if n >= 1_000_000 and n % 1_000_000 == 0:
-        return f"{n // 1_000_000}M"
-    if n >= 1000:
-        return f"{n / 1024:.0f}K" if n % 1024 == 0 else f"{n / 1000:.0f}K"
-    return str(n)
-
-
-def _usd(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
-
-
-def _table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]], *, empty: str) -> None:
-    if not rows:
-        print(empty, file=out)
-        return
-    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
-    for row in (header, *rows):
-        print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
 
 
 def run_admin(
