@@ -188,6 +188,11 @@ def _add_key_options(p: argparse.ArgumentParser) -> None:
         help="read the key from this environment variable of the gateway instead (for headless servers)",
     )
     p.add_argument("--proxy", default=None, help="upstream proxy: http://, https:// or socks5://host:port")
+    p.add_argument(
+        "--no-key",
+        action="store_true",
+        help="the upstream checks no key (a local model server); the default for local catalogue providers",
+    )
 
 
 def config_from(args: argparse.Namespace, environ: Mapping[str, str]) -> AppConfig:
@@ -223,9 +228,16 @@ class AdminCommands:
         self.out = stdout
         self.err = stderr
 
-    def _read_key(self, args: argparse.Namespace, what: str) -> KeySource:
+    def _read_key(self, args: argparse.Namespace, what: str, *, optional: bool = False) -> KeySource:
         if args.key_env:
             return KeySource(env_var=args.key_env)
+        if args.no_key:
+            return KeySource(none=True)
+        if optional:
+            # A local server usually checks no key: never prompt, but take one that is piped in
+            # (vLLM or llama.cpp started with --api-key).
+            piped = "" if self.stdin.isatty() else self.stdin.read()
+            return KeySource(value=piped) if piped.strip() else KeySource(none=True)
         # Never from argv: it would sit in shell history and in every process listing.
         if self.stdin.isatty():
             return KeySource(value=getpass.getpass(f"API key for {what} (input hidden): "))
@@ -275,14 +287,14 @@ class AdminCommands:
             wire_format=args.wire_format,
             base_url=args.base_url,
             models=args.models,
-            key=self._read_key(args, args.id),
+            key=self._read_key(args, args.id, optional=self.admin.needs_no_key(args.id)),
             label=args.label,
             proxy_url=args.proxy,
         )
-        where = account.secret_ref.partition(":")[0]
+        where = {"keyring": "key in the OS keyring", "env": "key in the environment", "none": "no key"}
         print(
             f"Added provider '{provider.id}' ({provider.wire_format.value}, {provider.base_url}) "
-            f"with account '{account.label}' (key in {'the OS keyring' if where == 'keyring' else 'the environment'}).",
+            f"with account '{account.label}' ({where.get(account.secret_ref.partition(':')[0], 'key set')}).",
             file=self.out,
         )
         return EXIT_OK
@@ -352,7 +364,7 @@ class AdminCommands:
         self.admin.list_accounts(args.provider_id)  # an unknown provider fails before we ask for a key
         account = self.admin.add_account(
             args.provider_id,
-            key=self._read_key(args, args.provider_id),
+            key=self._read_key(args, args.provider_id, optional=self.admin.needs_no_key(args.provider_id)),
             label=args.label,
             priority=args.priority,
             proxy_url=args.proxy,

@@ -9,6 +9,8 @@ from app.core.errors import ConfigError, SecretMissing
 from app.credentials.secret_store import KEYRING_PREFIX, SecretStore
 
 ENV_PREFIX = "env:"
+# An account that needs no key (a local model server): resolves to the empty string.
+NO_KEY_REF = "none:"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -29,6 +31,8 @@ class SecretResolver:
         self._environ = environ
 
     def resolve(self, ref: str) -> str:
+        if ref == NO_KEY_REF:
+            return ""
         if ref.startswith(ENV_PREFIX):
             name = ref[len(ENV_PREFIX) :]
             env_ref(name)

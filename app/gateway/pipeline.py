@@ -29,6 +29,7 @@ from app.gateway.context import CONTEXT, GatewayContext
 from app.gateway.request_body import read_json, require_list, require_str
 from app.gateway.streaming import SSE_HEADERS, relay_sse
 from app.gateway.upstream_headers import upstream_headers
+from app.providers.profile import upstream_url
 from app.providers.quirks import openai_body
 from app.providers.transport import UpstreamResponse
 from app.routing.execute import Exhausted, classify, first_answer, record_failure
@@ -196,6 +197,8 @@ async def _handle(
 ) -> web.StreamResponse:
     snapshot = ctx.snapshots.current
     log.api_key_name = authenticate(request, snapshot).name
+    if ctx.paused:
+        raise NoRouteAvailable("VansRoute is paused: resume it from the tray menu")
     raw, body = await read_json(request)
     model = model_from_url if model_from_url is not None else require_str(body, "model")
     required = _REQUIRED_LISTS.get(client_format)
@@ -219,7 +222,9 @@ async def _handle(
         upstream = adapter_for(target.wire_format)
         return await ctx.transport.send(
             "POST",
-            target.base_url + upstream.upstream_path(candidate.upstream_model, stream),
+            upstream_url(
+                target.base_url, upstream.upstream_path(candidate.upstream_model, stream), target.profile
+            ),
             body=call.upstream_body(candidate),
             headers=upstream_headers(target, client_format, request.headers, stream=stream),
             proxy_url=target.proxy_url,

@@ -20,7 +20,9 @@ def upstream_headers(
         "Content-Type": "application/json",
         "Accept": "text/event-stream" if stream else "application/json",
         "User-Agent": _USER_AGENT,
-        **auth_headers(target.wire_format, target.api_key),
+        **auth_headers(target.wire_format, target.api_key, target.profile.auth),
+        # The provider's own required headers (catalogue), before the client-derived ones below.
+        **target.profile.headers,
     }
     if target.wire_format is WireFormat.ANTHROPIC:
         headers["anthropic-version"] = client_headers.get("anthropic-version") or ANTHROPIC_VERSION

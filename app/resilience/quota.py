@@ -25,8 +25,6 @@ from app.resilience.classify import Failure, FailureKind, next_utc_midnight
 
 __all__ = ["Parked", "due", "next_wakeup", "park_until", "should_park"]
 
-# Providers whose quota is a monthly allowance (README: Kimchi resets on the 1st of the month).
-_MONTHLY_PROVIDERS: Final = frozenset({"kimchi"})
 _MAX_PARK_S: Final = 366 * 86400.0  # keeps datetime arithmetic finite whatever a provider says
 _PARKING: Final = frozenset({FailureKind.QUOTA_EXHAUSTED, FailureKind.DAILY_QUOTA})
 
@@ -45,12 +43,12 @@ def should_park(failure: Failure) -> bool:
 def park_until(
     provider_id: str, failure: Failure, now: datetime, *, default_s: float = 3600.0, monthly: bool = False
 ) -> datetime:
-    """When the account may be tried again. A monthly allowance (Kimchi, or a provider flagged
-    `monthly`): the 1st of next month, 00:00 UTC. A daily quota: its reset (classify sets the
+    """When the account may be tried again. A monthly allowance (a catalogue provider flagged
+    `monthly_quota`, such as Kimchi): the 1st of next month, 00:00 UTC. A daily quota: its reset (classify sets the
     provider's, or the next daily boundary), else the next 00:00 UTC. Otherwise the provider's reset
     time, its wait, or `default_s`."""
     now = _utc(now)
-    if monthly or provider_id.lower() in _MONTHLY_PROVIDERS:
+    if monthly:
         return start_of_next_month(now)
     if failure.reset_at is not None and failure.reset_at > now:
         return _utc(failure.reset_at)

@@ -261,7 +261,9 @@ def record_failure(candidate: Candidate, failure: Failure, guards: Guards, model
     # A spent balance parks the whole account until its reset; a daily quota is per model, so the
     # cooldown (account + model) covers it without blocking the account's other models.
     if should_park(failure) and failure.kind is FailureKind.QUOTA_EXHAUSTED:
-        until = park_until(target.provider_id, failure, guards.clock.now())
+        until = park_until(
+            target.provider_id, failure, guards.clock.now(), monthly=target.profile.monthly_quota
+        )
         guards.publish(
             QuotaParked(target.provider_id, target.account_id, target.account_label, until, failure.message)
         )

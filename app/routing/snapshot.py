@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from app.core.records import ApiKeyRecord, WireFormat
+from app.providers.profile import DEFAULT_PROFILE, UpstreamProfile
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class Target:
     proxy_url: str | None = field(default=None, repr=False)
     # Concurrent requests this account may have in flight (None: the limiter's default).
     max_concurrency: int | None = None
+    # Auth scheme, extra headers, query, category and quota kind (shared by a provider's accounts).
+    profile: UpstreamProfile = DEFAULT_PROFILE
 
 
 @dataclass(frozen=True, slots=True)

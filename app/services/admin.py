@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from app.core.errors import AlreadyExists, ConfigError, NotFound
 from app.core.records import AccountRecord, ApiKeyRecord, ProviderRecord
 from app.credentials.keyring_store import KeyringSecretStore
-from app.credentials.resolver import SecretResolver, env_ref
+from app.credentials.resolver import NO_KEY_REF, SecretResolver, env_ref
 from app.credentials.secret_store import SecretStore
 from app.gateway.auth import hash_key, new_key
-from app.providers.catalog import Catalog, CatalogProvider, builtin_catalog
+from app.providers.catalog import AuthScheme, Catalog, CatalogProvider, builtin_catalog
 from app.services import validation
 from app.services.tuning import TUNABLES, Tunable, effective, parse, tunable
 from app.store.db import Database
@@ -32,6 +32,8 @@ class KeySource:
 
     value: str | None = None
     env_var: str | None = None
+    # No key at all: a local server (Ollama, LM Studio, llama.cpp) that does not check one.
+    none: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,14 @@ class AdminService:
         if entry is None:
             raise NotFound(f"'{provider_id}' is not a catalogue provider (see `vansroute providers catalog`)")
         return entry
+
+    def needs_no_key(self, provider_id: str) -> bool:
+        """A local catalogue provider (Ollama, LM Studio, vLLM, llama.cpp) works without a key."""
+        entry = builtin_catalog().get(provider_id)
+        if entry is None:
+            stored = self._store.providers.get(provider_id)
+            entry = builtin_catalog().get(stored.id) if stored is not None else None
+        return entry is not None and entry.auth is AuthScheme.NONE
 
     def catalog_defaults(
         self, provider_id: str, *, wire_format: str | None = None, base_url: str | None = None
@@ -255,6 +265,8 @@ class AdminService:
     # --- secrets ----------------------------------------------------------------------------------
 
     def _store_secret(self, key: KeySource) -> str:
+        if key.none:
+            return NO_KEY_REF
         if key.env_var is not None:
             return env_ref(key.env_var)
         if key.value is None:

@@ -7,27 +7,18 @@ busy, so it trips after 2 failures and rests a minute; cloud API keys get the re
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from app.core.events import SnapshotSwapped
 from app.resilience.breaker import PROFILES, Breakers, breaker_key
 from app.routing.snapshot import RoutingSnapshot, SnapshotHolder
 
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-def category_of(base_url: str) -> str:
-    host = (urlsplit(base_url).hostname or "").lower()
-    return "local" if host in _LOOPBACK or host.startswith("127.") else "api_key"
-
 
 def apply_profiles(breakers: Breakers, snapshot: RoutingSnapshot) -> None:
     for provider in snapshot.providers.values():
-        if category_of(provider.base_url) != "local":
-            continue  # cloud APIs use the registry's default profile (which settings may tune)
-        profile = PROFILES["local"]
         for target in provider.targets:
-            breakers.set_profile(breaker_key(provider.id, target.proxy_url), profile)
+            # The category comes from the catalogue, or from a loopback base URL for a custom
+            # provider; cloud APIs keep the registry's default profile (which settings may tune).
+            if target.profile.local:
+                breakers.set_profile(breaker_key(provider.id, target.proxy_url), PROFILES["local"])
 
 
 class ProfileKeeper:

@@ -27,6 +27,8 @@ from app.core.errors import (
 from app.core.records import AccountRecord, ProviderRecord
 from app.credentials.resolver import SecretResolver
 from app.providers.auth import auth_headers
+from app.providers.catalog import builtin_catalog
+from app.providers.profile import UpstreamProfile, profile_for, upstream_url
 from app.providers.transport import Timeouts, Transport
 from app.services.admin import AdminService
 
@@ -79,7 +81,11 @@ class ConnectionResult:
 
 
 def probe_url(provider: ProviderRecord) -> str:
-    return provider.base_url.rstrip("/") + "/models"
+    return upstream_url(provider.base_url.rstrip("/"), "/models", _profile(provider))
+
+
+def _profile(provider: ProviderRecord) -> UpstreamProfile:
+    return profile_for(builtin_catalog(), provider.id, provider.wire_format, provider.base_url)
 
 
 async def test_account(
@@ -107,7 +113,12 @@ async def test_account(
     if transport is None:
         transport = Transport(Timeouts(connect=timeout_s, first_byte=timeout_s, stall=timeout_s))
         await transport.start()
-    headers = {"Accept": "application/json", **auth_headers(provider.wire_format, key)}
+    profile = _profile(provider)
+    headers = {
+        "Accept": "application/json",
+        **auth_headers(provider.wire_format, key, profile.auth),
+        **profile.headers,
+    }
     started = time.monotonic()
     try:
         response = await transport.send(

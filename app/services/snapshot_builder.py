@@ -7,6 +7,8 @@ from types import MappingProxyType
 
 from app.core.errors import SecretMissing, SecretStoreUnavailable
 from app.credentials.resolver import SecretResolver
+from app.providers.catalog import builtin_catalog
+from app.providers.profile import profile_for
 from app.routing.snapshot import ProviderView, RoutingSnapshot, Target
 from app.store.repos import Store
 
@@ -39,6 +41,7 @@ class SnapshotBuilder:
             if not provider.enabled:
                 continue
             targets = []
+            profile = profile_for(builtin_catalog(), provider.id, provider.wire_format, provider.base_url)
             for account in accounts:
                 # Disabled (by the user, or for a rejected key) and quota-parked accounts sit out; the
                 # quota keeper unparks them at their reset time, which rebuilds the snapshot.
@@ -60,6 +63,7 @@ class SnapshotBuilder:
                         api_key=secret,
                         proxy_url=account.proxy_url,
                         max_concurrency=account.max_concurrency,
+                        profile=profile,
                     )
                 )
             targets.sort(key=lambda t: (-t.priority, t.account_id))

@@ -182,3 +182,17 @@ async def test_catalogue_lists_providers_and_adds_one_by_id(env: dict[str, str])
     assert added.code == 0, added.err
     providers = (await cli(env, "providers", "list")).out
     assert "deepseek" in providers and "https://" in providers
+
+
+async def test_a_local_server_needs_no_key(env: dict[str, str]) -> None:
+    # FAIL_KEYRING: nothing may be written to a keyring for an account without a key.
+    added = await cli(env, "providers", "add", "ollama")
+    assert added.code == 0, added.err
+    assert "no key" in added.out
+    accounts = (await cli(env, "accounts", "list", "ollama")).out
+    assert "none" in accounts.splitlines()[1]
+    second = await cli(env, "accounts", "add", "ollama", "--label", "gpu-box", "--key-env", "OLLAMA_KEY")
+    assert second.code == 0, second.err
+    # A cloud provider still refuses an empty key.
+    refused = await cli(env, "providers", "add", "groq", stdin="")
+    assert refused.code != 0 and "key" in refused.err

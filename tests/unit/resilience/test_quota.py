@@ -61,13 +61,13 @@ def test_should_park(kind: FailureKind, parks: bool) -> None:
     ],
 )
 def test_kimchi_parks_until_the_first_of_next_month(now: datetime, expected: datetime) -> None:
-    assert park_until("kimchi", EXHAUSTED, now) == expected
+    assert park_until("kimchi", EXHAUSTED, now, monthly=True) == expected
 
 
 def test_kimchi_ignores_the_provider_reset() -> None:
     soon = failure(K.QUOTA_EXHAUSTED, retry_after_s=60, reset_at=NOW + timedelta(minutes=1))
-    assert park_until("Kimchi", soon, NOW) == datetime(2026, 4, 1, tzinfo=UTC)
-    assert park_until("kimchi", failure(K.DAILY_QUOTA), NOW) == datetime(2026, 4, 1, tzinfo=UTC)
+    assert park_until("Kimchi", soon, NOW, monthly=True) == datetime(2026, 4, 1, tzinfo=UTC)
+    assert park_until("kimchi", failure(K.DAILY_QUOTA), NOW, monthly=True) == datetime(2026, 4, 1, tzinfo=UTC)
 
 
 def test_monthly_flag_for_other_providers() -> None:
@@ -107,7 +107,9 @@ def test_default_park_is_configurable() -> None:
 
 
 def test_naive_now_is_utc() -> None:
-    assert park_until("kimchi", EXHAUSTED, datetime(2026, 12, 31, 23, 0)) == datetime(2027, 1, 1, tzinfo=UTC)
+    assert park_until("kimchi", EXHAUSTED, datetime(2026, 12, 31, 23, 0), monthly=True) == datetime(
+        2027, 1, 1, tzinfo=UTC
+    )
 
 
 def test_from_classified_vendor_bodies() -> None:
@@ -156,7 +158,7 @@ def test_due() -> None:
 
 
 def test_a_month_later_the_kimchi_account_is_due() -> None:
-    until = park_until("kimchi", EXHAUSTED, NOW)
+    until = park_until("kimchi", EXHAUSTED, NOW, monthly=True)
     item = parked(7, until)
     assert due([item], datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC)) == ()
     assert due([item], datetime(2026, 4, 1, tzinfo=UTC)) == (item,)
