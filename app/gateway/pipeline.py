@@ -20,7 +20,7 @@ from app.core.errors import GatewayError, InvalidRequest, NoRouteAvailable, Upst
 from app.core.records import WireFormat
 from app.formats import anthropic, signatures
 from app.formats.adapter import ErrorInfo, FormatAdapter
-from app.formats.ir import Drop, Reasoning, Request, StreamEnd, StreamError, Usage
+from app.formats.ir import Drop, Reasoning, Request, Response, StreamEnd, StreamError, StreamEvent, Usage
 from app.formats.openai_responses import stateful_fields
 from app.formats.registry import adapter_for
 from app.gateway.accounting import RequestLog
@@ -30,7 +30,7 @@ from app.gateway.request_body import read_json, require_list, require_str
 from app.gateway.streaming import SSE_HEADERS, relay_sse
 from app.gateway.upstream_headers import upstream_headers
 from app.providers.profile import upstream_url
-from app.providers.quirks import openai_body
+from app.providers.quirks import kimi_tool_markup, nvidia_stream, openai_body
 from app.providers.transport import UpstreamResponse
 from app.routing.execute import Exhausted, classify, first_answer, record_failure
 from app.routing.model_suffix import split_reasoning_suffix
@@ -96,13 +96,22 @@ class _Call:
             self._canonical = decoded
         return self._canonical
 
+    def upstream_streams(self, candidate: Candidate) -> bool:
+        # NVIDIA-hosted Kimi streams badly: it is asked for the whole answer, which is then replayed
+        # to the client as a stream in its own format.
+        return self.stream and not nvidia_stream.needs_unstreamed(
+            candidate.target.provider_id, candidate.upstream_model
+        )
+
     def passthrough(self, candidate: Candidate) -> bool:
         # A reasoning suffix has to be written into the body, and tokens another vendor issued have to
-        # be left out: both need the canonical route.
+        # be left out: both need the canonical route. So do answers that must be repaired on the way
+        # back (Kimi's tool-call markup leaked into text) or re-streamed (NVIDIA Kimi).
         return (
             candidate.target.wire_format == self.client_format
             and self.reasoning is None
             and not self.foreign_tokens
+            and not _repaired(candidate)
             # Claude Code puts role "system" messages in `messages` for non-Claude model names; only
             # some Anthropic models take them, so for the others they move to the top-level system.
             and not (
@@ -124,7 +133,9 @@ class _Call:
             return orjson.dumps(body)
         upstream = adapter_for(target.wire_format)
         canonical, token_drops = signatures.for_upstream(
-            dataclasses.replace(self.canonical(), model=candidate.upstream_model),
+            dataclasses.replace(
+                self.canonical(), model=candidate.upstream_model, stream=self.upstream_streams(candidate)
+            ),
             target.wire_format,
             self.client_format,
         )
@@ -139,8 +150,15 @@ class _Call:
             adjusted = openai_body.adjust(
                 target.provider_id, candidate.upstream_model, canonical.reasoning, encoded.body
             )
+            if self.stream and not canonical.stream:
+                adjusted["stream"] = False  # said out loud: some hosts stream unless told not to
             return orjson.dumps(adjusted)
         return orjson.dumps(encoded.body)
+
+
+def _repaired(candidate: Candidate) -> bool:
+    provider, model = candidate.target.provider_id, candidate.upstream_model
+    return kimi_tool_markup.applies(provider, model) or nvidia_stream.needs_unstreamed(provider, model)
 
 
 def _honouring_state(call: _Call, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
@@ -220,13 +238,14 @@ async def _handle(
     async def attempt(candidate: Candidate) -> UpstreamResponse:
         target = candidate.target
         upstream = adapter_for(target.wire_format)
+        up_stream = call.upstream_streams(candidate)
         return await ctx.transport.send(
             "POST",
             upstream_url(
-                target.base_url, upstream.upstream_path(candidate.upstream_model, stream), target.profile
+                target.base_url, upstream.upstream_path(candidate.upstream_model, up_stream), target.profile
             ),
             body=call.upstream_body(candidate),
-            headers=upstream_headers(target, client_format, request.headers, stream=stream),
+            headers=upstream_headers(target, client_format, request.headers, stream=up_stream),
             proxy_url=target.proxy_url,
         )
 
@@ -319,6 +338,7 @@ async def _relay_translated(
     retag = up_format is not call.client_format
     memory = call.ctx.signatures
     client_request = call.canonical()
+    markup = kimi_tool_markup.applies(chosen.target.provider_id, chosen.upstream_model)
     if not (call.stream and upstream.content_type == "text/event-stream"):
         data = await upstream.read()
         try:
@@ -338,12 +358,19 @@ async def _relay_translated(
                 ErrorInfo(502, f"upstream sent an answer that could not be read: {exc.message}", "api_error"),
                 None,
             ) from None
+        if markup:
+            canonical = kimi_tool_markup.fix_response(canonical)
         _record_usage(log, canonical.usage)
+        if call.stream:
+            # The client streams but the upstream answered whole (NVIDIA Kimi, or an upstream that
+            # ignored `stream`): the answer is replayed as the client's own stream.
+            return await _replay_as_stream(request, call, canonical, log, headers), None
         encoded = call.client.encode_response(canonical, client_request)
         body = orjson.dumps(encoded.body)
         return web.Response(status=200, body=body, content_type="application/json", headers=headers), None
 
     decoder = up.stream_decoder()
+    repair = kimi_tool_markup.MarkupStreamFilter() if markup else None
     encoder = call.client.stream_encoder(client_request)
     response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **headers})
     await response.prepare(request)
@@ -354,7 +381,7 @@ async def _relay_translated(
         try:
             async for chunk in chunks:
                 pieces = []
-                for event in decoder.feed(chunk):
+                for event in _repairing(repair, decoder.feed(chunk)):
                     _watch(log, event)
                     if retag:
                         event = signatures.tag_event(event, up_format)
@@ -363,10 +390,10 @@ async def _relay_translated(
                 out = b"".join(pieces)
                 if out:
                     await response.write(out)
-            tail = decoder.close()
+            tail = _repairing(repair, decoder.close())
         except UpstreamError as exc:
             broke = exc
-            tail = [StreamError(status=exc.status, message=exc.message)]
+            tail = _repairing(repair, [StreamError(status=exc.status, message=exc.message)])
         finally:
             await chunks.aclose()
         for event in tail:
@@ -385,6 +412,29 @@ async def _relay_translated(
     if failed is not None:
         log.status, log.error = failed.status, "stream_interrupted"
     return response, broke
+
+
+def _repairing(
+    repair: kimi_tool_markup.MarkupStreamFilter | None, events: list[StreamEvent]
+) -> list[StreamEvent]:
+    if repair is None:
+        return events
+    return [out for event in events for out in repair.feed(event)]
+
+
+async def _replay_as_stream(
+    request: web.Request, call: _Call, canonical: Response, log: RequestLog, headers: dict[str, str]
+) -> web.StreamResponse:
+    encoder = call.client.stream_encoder(call.canonical())
+    body = b"".join(encoder.feed(e) for e in nvidia_stream.response_as_stream(canonical)) + encoder.close()
+    response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **headers})
+    try:
+        await response.prepare(request)
+        await response.write(body)
+        await response.write_eof()
+    except ConnectionError:
+        log.status, log.error = 499, "client_disconnected"
+    return response
 
 
 def _watch(log: RequestLog, event: object) -> None:
