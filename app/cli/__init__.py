@@ -177,7 +177,7 @@ def command_groups() -> tuple[CommandGroup, ...]:
 
 
 # Sub-command families that live in their own modules; each defines COMMANDS, register() and run().
-_GROUP_MODULES: tuple[str, ...] = ()
+_GROUP_MODULES: tuple[str, ...] = ("configure",)
 
 
 def _add_key_options(p: argparse.ArgumentParser) -> None:
