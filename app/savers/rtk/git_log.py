@@ -1,0 +1,61 @@
+"""git log (without patches): one header line per commit, the message dedented, blank lines dropped;
+at most 3 body lines a commit and 200 commits (the reference's cap)."""
+
+from __future__ import annotations
+
+import re
+
+from app.savers.rtk.text import omitted
+
+MAX_COMMITS = 200
+BODY_LINES = 3
+
+_COMMIT = re.compile(r"^commit ([0-9a-f]{7,40})(.*)$")
+_FIELD = re.compile(r"^(Author|Date|Merge|AuthorDate|Commit|CommitDate):\s+(.*)$")
+
+
+def compress(text: str) -> str:
+    out: list[str] = []
+    commits = 0
+    skipped = 0
+    header: list[str] = []
+    body_lines = 0
+    subject_seen = False
+    for line in text.split("\n"):
+        commit = _COMMIT.match(line)
+        if commit:
+            commits += 1
+            if commits > MAX_COMMITS:
+                skipped += 1
+                continue
+            header = [commit.group(1)[:12] + commit.group(2)]
+            body_lines = 0
+            subject_seen = False
+            continue
+        if commits > MAX_COMMITS:
+            continue
+        field = _FIELD.match(line)
+        if field and not subject_seen:
+            value = field.group(2)
+            if field.group(1) == "Author":
+                value = re.sub(r"\s*<[^>]*>$", "", value)  # the e-mail address rarely matters to the model
+            header.append(value)
+            continue
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not header:  # text before the first commit (a warning, a pager line): keep as is
+            out.append(stripped)
+        elif not subject_seen:
+            out.append(" | ".join(header))
+            out.append("  " + stripped)
+            subject_seen = True
+        elif body_lines < BODY_LINES:
+            out.append("  " + stripped)
+            body_lines += 1
+        elif body_lines == BODY_LINES:
+            out.append("  …")
+            body_lines += 1
+    if skipped:
+        out.append(omitted(skipped, "older commits"))
+    return "\n".join(out)
