@@ -12,6 +12,7 @@ import getpass
 import importlib
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO, cast
 
 from app import __version__
@@ -22,9 +23,11 @@ from app.cli.output import tokens as _tokens
 from app.cli.output import usd as _usd
 from app.cli.output import when as _when
 from app.core.errors import ConfigError, SecretStoreUnavailable, StoreError, VansRouteError
+from app.core.records import KeyLimits, RequestKind
 from app.services import connection_test
 from app.services.admin import AdminService, KeySource, open_admin
 from app.services.config import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT, AppConfig, load_config
+from app.services.key_limits import LimitChanges
 from app.services.live_gateway import GatewayNotRunning, LiveGateway
 
 __all__ = [
@@ -75,6 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create = keys.add_parser("create", parents=[common], help="create a key (printed once, stored hashed)")
     create.add_argument("name")
+    _add_limit_options(create)
+    kset = keys.add_parser(
+        "set", parents=[common], help="change a key's access lists, limits or budget (only what is given)"
+    )
+    kset.add_argument("name")
+    _add_limit_options(kset)
+    kshow = keys.add_parser(
+        "show", parents=[common], help="a key's access lists, limits and spend this month"
+    )
+    kshow.add_argument("name")
     keys.add_parser("list", parents=[common], help="list keys")
     revoke = keys.add_parser("revoke", parents=[common], help="revoke a key")
     revoke.add_argument("name")
@@ -177,7 +190,51 @@ def command_groups() -> tuple[CommandGroup, ...]:
 
 
 # Sub-command families that live in their own modules; each defines COMMANDS, register() and run().
-_GROUP_MODULES: tuple[str, ...] = ("configure",)
+_GROUP_MODULES: tuple[str, ...] = ("configure", "usage")
+
+
+def _add_limit_options(p: argparse.ArgumentParser) -> None:
+    kinds = ", ".join(k.value for k in RequestKind)
+    p.add_argument(
+        "--providers", default=None, metavar="LIST", help="providers it may reach: all | none | a,b"
+    )
+    p.add_argument("--combos", default=None, metavar="LIST", help="combos it may name: all | none | a,b")
+    p.add_argument(
+        "--kinds", default=None, metavar="LIST", help=f"requests it may make: all | none | any of {kinds}"
+    )
+    p.add_argument("--rpm", default=None, metavar="N", help="generation requests per minute (none: no limit)")
+    p.add_argument(
+        "--concurrency", default=None, metavar="N", help="generation requests at once (none: no limit)"
+    )
+    p.add_argument("--budget", default=None, metavar="USD", help="monthly budget in USD (none: no budget)")
+
+
+def _limit_changes(args: argparse.Namespace) -> LimitChanges:
+    return LimitChanges(
+        providers=args.providers,
+        combos=args.combos,
+        kinds=args.kinds,
+        requests_per_minute=args.rpm,
+        max_concurrent=args.concurrency,
+        monthly_budget_usd=args.budget,
+    )
+
+
+def _describe_limits(limits: KeyLimits) -> list[tuple[str, str]]:
+    def number(value: float | None, unit: str = "") -> str:
+        return "no limit" if value is None else f"{value:g}{unit}"
+
+    return [
+        ("providers", limits.providers.describe()),
+        ("combos", limits.combos.describe()),
+        ("kinds", limits.kinds.describe()),
+        ("requests per minute", number(limits.requests_per_minute)),
+        ("concurrent requests", number(limits.max_concurrent)),
+        (
+            "monthly budget",
+            "none" if limits.monthly_budget_usd is None else f"${limits.monthly_budget_usd:.2f}",
+        ),
+    ]
 
 
 def _add_key_options(p: argparse.ArgumentParser) -> None:
@@ -252,12 +309,31 @@ class AdminCommands:
         return result
 
     def keys_create(self, args: argparse.Namespace) -> int:
-        record, key = self.admin.create_key(args.name)
+        record, key = self.admin.create_key(args.name, _limit_changes(args))
         print(
             f"Created key '{record.name}'. Copy it now: it is stored hashed and shown only once.",
             file=self.err,
         )
         print(key, file=self.out)
+        return EXIT_OK
+
+    def keys_set(self, args: argparse.Namespace) -> int:
+        record = self.admin.update_key(args.name, _limit_changes(args))
+        print(f"Changed key '{record.name}':", file=self.out)
+        _table(self.out, ("RULE", "VALUE"), _describe_limits(record.limits), empty="")
+        return EXIT_OK
+
+    def keys_show(self, args: argparse.Namespace) -> int:
+        record = self.admin.get_key(args.name)
+        spent = self.admin.key_spend(record.name, datetime.now(UTC))
+        rows = [
+            ("key", f"{record.prefix}…"),
+            ("created", _when(record.created_at)),
+            ("last used", _when(record.last_used_at)),
+            *_describe_limits(record.limits),
+            ("spent this month", f"${spent:.4f}"),
+        ]
+        _table(self.out, ("", record.name), rows, empty="")
         return EXIT_OK
 
     def keys_list(self, args: argparse.Namespace) -> int:

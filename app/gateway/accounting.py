@@ -1,17 +1,54 @@
-"""One RequestFinished event per request, published on the bus (the usage writer and UI listen)."""
+"""One RequestFinished event per request, published on the bus (the usage writer, budgets and UI listen).
+
+The cost of a request is worked out here from the catalogue's prices (USD per million tokens):
+uncached input at the input price, cache reads at the cached-input price (the input price where the
+catalogue has none), cache writes at the input price (the catalogue carries no write price, so
+Anthropic's 1.25x surcharge is not counted), and all output, reasoning included, at the output price.
+A model without a catalogue price has no cost (None), and counts as free against a budget.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from app.core.events import RequestFinished
-from app.core.records import UsageRecord, WireFormat
+from app.core.records import ApiKeyRecord, UsageRecord, WireFormat
+from app.formats.ir import Usage
+from app.gateway.client_app import client_app
 from app.gateway.context import GatewayContext
+from app.providers.catalog import Price, builtin_catalog
+
+_PER_MILLION = 1_000_000.0
 
 
 def new_request_id() -> str:
     return os.urandom(12).hex()
+
+
+@functools.lru_cache(maxsize=4096)
+def price_of(provider_id: str, model: str) -> Price | None:
+    """The catalogue price of one provider's model (by provider id or alias); cached, as it is read
+    once per request."""
+    provider = builtin_catalog().get(provider_id)
+    if provider is None:
+        return None
+    entry = provider.model(model)
+    return entry.price if entry is not None else None
+
+
+def cost_usd(price: Price | None, usage: Usage) -> float | None:
+    if price is None:
+        return None
+    cached = usage.cache_read_tokens
+    uncached = max(0, usage.input_tokens - cached)  # cache writes stay in here, at the input price
+    cached_price = price.input if price.cached_input is None else price.cached_input
+    return (
+        uncached * price.input + cached * cached_price + usage.output_tokens * price.output
+    ) / _PER_MILLION
 
 
 @dataclass(slots=True)
@@ -23,34 +60,76 @@ class RequestLog:
     started: float
     request_id: str = field(default_factory=new_request_id)
     api_key_name: str | None = None
+    client_app: str | None = None
     model: str = ""
     provider_id: str | None = None
     account_id: int | None = None
+    upstream_model: str | None = None
+    attempts: int = 0
     stream: bool = False
     status: int = 200
     input_tokens: int | None = None
     output_tokens: int | None = None
+    usage: Usage | None = None
+    first_byte_at: float | None = None
     error: str | None = None
+
+    def identify(self, key: ApiKeyRecord | None, headers: Mapping[str, str]) -> None:
+        """Who is asking: the local key and the client program (from its User-Agent)."""
+        self.api_key_name = key.name if key is not None else None
+        self.client_app = client_app(headers)
+
+    def record_usage(self, usage: Usage) -> None:
+        """The upstream's reported usage (canonical: input includes cached, output includes reasoning)."""
+        if usage.input_tokens or usage.output_tokens:
+            self.usage = usage
+            self.input_tokens, self.output_tokens = usage.input_tokens, usage.output_tokens
+
+    def first_byte(self) -> None:
+        """Called when the first bytes of the answer go to the client (only the first call counts)."""
+        if self.first_byte_at is None:
+            self.first_byte_at = self.ctx.clock.monotonic()
 
     def publish(self) -> None:
         ctx = self.ctx
         ctx.requests_served += 1
+        finished = ctx.clock.monotonic()
+        latency_ms = (finished - self.started) * 1000.0
+        if self.first_byte_at is not None:
+            ttft_ms: float | None = (self.first_byte_at - self.started) * 1000.0
+        elif not self.stream and self.status < 400 and self.provider_id is not None:
+            # A whole answer reaches the client at once: its first token arrives with its last.
+            ttft_ms = latency_ms
+        else:
+            ttft_ms = None
+        usage = self.usage
+        cost = None
+        if usage is not None and self.provider_id is not None and self.upstream_model is not None:
+            cost = cost_usd(price_of(self.provider_id, self.upstream_model), usage)
         ctx.bus.publish(
             RequestFinished(
                 UsageRecord(
                     request_id=self.request_id,
-                    started_at=ctx.clock.now(),
+                    started_at=ctx.clock.now() - timedelta(milliseconds=latency_ms),
                     api_key_name=self.api_key_name,
                     client_format=self.client_format,
                     provider_id=self.provider_id,
                     account_id=self.account_id,
                     model=self.model,
                     status=self.status,
-                    latency_ms=(ctx.clock.monotonic() - self.started) * 1000.0,
+                    latency_ms=latency_ms,
                     stream=self.stream,
                     input_tokens=self.input_tokens,
                     output_tokens=self.output_tokens,
                     error=self.error,
+                    client_app=self.client_app,
+                    upstream_model=self.upstream_model,
+                    cached_tokens=None if usage is None else usage.cache_read_tokens,
+                    cache_write_tokens=None if usage is None else usage.cache_write_tokens,
+                    reasoning_tokens=None if usage is None else usage.reasoning_tokens,
+                    cost_usd=cost,
+                    ttft_ms=ttft_ms,
+                    attempts=self.attempts,
                 )
             )
         )

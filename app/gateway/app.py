@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from app.core.errors import GatewayError, InvalidRequest, NotFoundError
+from app.gateway.admission import admission_middleware
 from app.gateway.context import CONTEXT, GatewayContext
 from app.gateway.errors import error_response, format_for_path
 from app.gateway.routes_admin import clear_cooldowns, reset_breaker, status
@@ -53,7 +54,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def create_app(ctx: GatewayContext) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=ctx.max_body_bytes)
+    app = web.Application(middlewares=[error_middleware, admission_middleware], client_max_size=ctx.max_body_bytes)
     app[CONTEXT] = ctx
     app.router.add_get("/", root)  # add_get answers HEAD too: Claude Code probes `HEAD /`
     app.router.add_get("/health", health)

@@ -12,6 +12,8 @@ from app.core.records import ApiKeyRecord
 from app.routing.snapshot import RoutingSnapshot
 
 KEY_PREFIX = "vr-"
+# The key a request was authenticated with, kept so the admission middleware and the handler agree.
+AUTHENTICATED = web.RequestKey("vansroute_api_key", ApiKeyRecord)
 
 
 def hash_key(key: str) -> str:
@@ -36,6 +38,9 @@ def presented_key(request: web.Request) -> str | None:
 
 
 def authenticate(request: web.Request, snapshot: RoutingSnapshot) -> ApiKeyRecord:
+    """The request's local API key (401 when missing or unknown); looked up once per request."""
+    if AUTHENTICATED in request:
+        return request[AUTHENTICATED]
     key = presented_key(request)
     if key is None:
         raise Unauthorized(
@@ -44,4 +49,5 @@ def authenticate(request: web.Request, snapshot: RoutingSnapshot) -> ApiKeyRecor
     record = snapshot.keys_by_hash.get(hash_key(key))
     if record is None or record.revoked:
         raise Unauthorized("invalid API key")
+    request[AUTHENTICATED] = record
     return record

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from app.core.clock import Clock, SystemClock
-from app.core.events import EventBus
+from app.core.events import EventBus, RequestFinished
+from app.gateway.access import AccessControl
 from app.gateway.signature_memory import SignatureMemory
 from app.providers.transport import Transport
 from app.resilience.breaker import Breakers
@@ -35,8 +36,12 @@ class GatewayContext:
     # Guards the admin endpoints (/vansroute/…); written to gateway.json for the CLI.
     admin_token: str = ""
     guards: Guards = field(init=False)
+    # Per-key rate, concurrency and budget state; spend grows with every finished request's cost.
+    access: AccessControl = field(init=False)
 
     def __post_init__(self) -> None:
+        self.access = AccessControl(self.clock)
+        self.bus.subscribe(RequestFinished, self.access.on_finished)
         self.guards = Guards(
             clock=self.clock,
             breakers=Breakers(self.clock),

@@ -23,19 +23,24 @@ from app.formats.adapter import ErrorInfo, FormatAdapter
 from app.formats.ir import Drop, Reasoning, Request, Response, StreamEnd, StreamError, StreamEvent, Usage
 from app.formats.openai_responses import stateful_fields
 from app.formats.registry import adapter_for
+from app.gateway.access import permitted
 from app.gateway.accounting import RequestLog
 from app.gateway.auth import authenticate
 from app.gateway.context import CONTEXT, GatewayContext
 from app.gateway.request_body import read_json, require_list, require_str
+from app.gateway.request_needs import request_needs
+from app.gateway.session_key import session_key
 from app.gateway.streaming import SSE_HEADERS, relay_sse
 from app.gateway.upstream_headers import upstream_headers
 from app.providers.profile import upstream_url
 from app.providers.quirks import kimi_tool_markup, nvidia_stream, openai_body
 from app.providers.transport import UpstreamResponse
-from app.routing.execute import Exhausted, classify, first_answer, record_failure
+from app.routing.execute import Exhausted, account_key, classify, first_answer, record_failure
 from app.routing.model_suffix import split_reasoning_suffix
-from app.routing.resolve import resolve
-from app.routing.snapshot import Candidate
+from app.routing.plan import LoadOf, plan, stick
+from app.routing.resolve import ComboRoute, resolve_route
+from app.routing.snapshot import Candidate, Target
+from app.routing.strategies import RequestNeeds
 
 _log = logging.getLogger(__name__)
 
@@ -156,6 +161,19 @@ class _Call:
         return orjson.dumps(encoded.body)
 
 
+NO_NEEDS = RequestNeeds()
+
+
+def _load(ctx: GatewayContext) -> LoadOf:
+    limiter = ctx.guards.limiter
+
+    def load(target: Target) -> tuple[int, int]:
+        view = limiter.view(account_key(Candidate(target, "")))
+        return view.in_flight, view.limit
+
+    return load
+
+
 def _repaired(candidate: Candidate) -> bool:
     provider, model = candidate.target.provider_id, candidate.upstream_model
     return kimi_tool_markup.applies(provider, model) or nvidia_stream.needs_unstreamed(provider, model)
@@ -214,7 +232,8 @@ async def _handle(
     stream_from_url: bool | None,
 ) -> web.StreamResponse:
     snapshot = ctx.snapshots.current
-    log.api_key_name = authenticate(request, snapshot).name
+    key = authenticate(request, snapshot)  # admitted already (gateway/admission.py): kind, limits, budget
+    log.identify(key, request.headers)
     if ctx.paused:
         raise NoRouteAvailable("VansRoute is paused: resume it from the tray menu")
     raw, body = await read_json(request)
@@ -227,7 +246,16 @@ async def _handle(
     stream = stream_from_url if stream_from_url is not None else body.get("stream") is True
     log.model, log.stream = model, stream
     base_model, reasoning = split_reasoning_suffix(model)
-    candidates = resolve(snapshot, base_model)
+    route = resolve_route(snapshot, base_model)
+    needs = request_needs(raw, body, reasoning) if isinstance(route, ComboRoute) else NO_NEEDS
+    candidates = plan(route, needs, ctx.routing, _load(ctx))
+    session = session_key(request.headers, body, client_format, key.name) if len(candidates) > 1 else None
+    if session is not None:
+        candidates = stick(candidates, ctx.routing, session)
+    # Access lists: drop candidates on providers this key may not use (403 if none is left).
+    candidates = permitted(
+        key, candidates, combo_name=route.combo.name if isinstance(route, ComboRoute) else None
+    )
     call = _Call(ctx, client_format, body, model, stream, reasoning, request.headers)
     # Reasoning tokens issued by another vendor must be sorted out before anything goes upstream.
     call.foreign_tokens = signatures.MARKER in raw
@@ -239,7 +267,8 @@ async def _handle(
         target = candidate.target
         upstream = adapter_for(target.wire_format)
         up_stream = call.upstream_streams(candidate)
-        return await ctx.transport.send(
+        started = ctx.clock.monotonic()
+        answer = await ctx.transport.send(
             "POST",
             upstream_url(
                 target.base_url, upstream.upstream_path(candidate.upstream_model, up_stream), target.profile
@@ -248,14 +277,24 @@ async def _handle(
             headers=upstream_headers(target, client_format, request.headers, stream=up_stream),
             proxy_url=target.proxy_url,
         )
+        # Time to the upstream's first byte (its headers): what lowest-latency combos compare.
+        ctx.routing.note_latency(
+            f"{target.provider_id}/{candidate.upstream_model}", ctx.clock.monotonic() - started
+        )
+        return answer
 
     try:
         outcome = await first_answer(candidates, attempt, ctx.guards, model=base_model)
     except Exhausted as exc:
+        log.attempts = exc.attempts
         raise _client_error(call, exc) from None
     chosen, upstream_response = outcome.candidate, outcome.result
+    ctx.routing.note_used(chosen.target.account_id)
+    if session is not None:
+        ctx.routing.pin_session(session, chosen.target.provider_id, chosen.target.account_id)
     log.provider_id = chosen.target.provider_id
     log.account_id = chosen.target.account_id
+    log.upstream_model, log.attempts = chosen.upstream_model, outcome.attempts
     headers = {
         "X-VansRoute-Provider": chosen.target.provider_id,
         "X-VansRoute-Account": chosen.target.account_label,
@@ -311,7 +350,9 @@ async def _relay_passthrough(
         def stream_error(err: UpstreamError) -> bytes:
             return call.client.encode_stream_error(ErrorInfo(err.status, err.message, err.kind, err.code))
 
-        response, outcome = await relay_sse(request, upstream, error_event=stream_error, headers=headers)
+        response, outcome = await relay_sse(
+            request, upstream, error_event=stream_error, headers=headers, on_first_chunk=log.first_byte
+        )
         _record_outcome(log, outcome.error, outcome.client_gone)
         _record_usage(log, call.client.usage_from_stream(outcome.head, outcome.tail))
         return response, outcome.error
@@ -389,6 +430,7 @@ async def _relay_translated(
                     pieces.append(encoder.feed(event))
                 out = b"".join(pieces)
                 if out:
+                    log.first_byte()
                     await response.write(out)
             tail = _repairing(repair, decoder.close())
         except UpstreamError as exc:
@@ -445,8 +487,7 @@ def _watch(log: RequestLog, event: object) -> None:
 
 
 def _record_usage(log: RequestLog, usage: Usage) -> None:
-    if usage.input_tokens or usage.output_tokens:
-        log.input_tokens, log.output_tokens = usage.input_tokens, usage.output_tokens
+    log.record_usage(usage)
 
 
 def _record_outcome(log: RequestLog, error: UpstreamError | None, client_gone: bool) -> None:

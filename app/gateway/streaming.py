@@ -41,6 +41,7 @@ async def relay_sse(
     *,
     error_event: Callable[[UpstreamError], bytes],
     headers: dict[str, str] | None = None,
+    on_first_chunk: Callable[[], None] | None = None,
 ) -> tuple[web.StreamResponse, RelayOutcome]:
     response = web.StreamResponse(status=upstream.status, headers={**SSE_HEADERS, **(headers or {})})
     await response.prepare(request)
@@ -58,6 +59,9 @@ async def relay_sse(
             kept += len(chunk)
             while kept - len(last[0]) >= _TAIL_BYTES:
                 kept -= len(last.popleft())
+            if on_first_chunk is not None:
+                on_first_chunk()  # time to first token, for the usage log
+                on_first_chunk = None
             await response.write(chunk)
     except UpstreamError as exc:
         # After the first byte there is no fallback: tell the client in its own stream format.

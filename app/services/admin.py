@@ -10,16 +10,20 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.core.errors import AlreadyExists, ConfigError, NotFound
-from app.core.records import AccountRecord, ApiKeyRecord, ProviderRecord
+from app.core.records import AccountRecord, ApiKeyRecord, KeyLimits, ProviderRecord
 from app.credentials.keyring_store import KeyringSecretStore
 from app.credentials.resolver import NO_KEY_REF, SecretResolver, env_ref
 from app.credentials.secret_store import SecretStore
+from app.gateway.access import month_start
 from app.gateway.auth import hash_key, new_key
 from app.providers.catalog import AuthScheme, Catalog, CatalogProvider, builtin_catalog
 from app.services import validation
+from app.services.key_limits import LimitChanges
 from app.services.tuning import TUNABLES, Tunable, effective, parse, tunable
+from app.services.usage import UsageService
 from app.store.db import Database
 from app.store.repos import Store
 
@@ -50,12 +54,33 @@ class AdminService:
 
     # --- local API keys -------------------------------------------------------------------------
 
-    def create_key(self, name: str) -> tuple[ApiKeyRecord, str]:
+    def create_key(self, name: str, changes: LimitChanges | None = None) -> tuple[ApiKeyRecord, str]:
         """Returns the record and the key itself, which exists nowhere else after this call."""
         validation.name(name, "key name")
+        limits = (changes or LimitChanges()).apply(KeyLimits())  # bad options fail before a key exists
         key = new_key()
-        record = self._store.keys.add(name, hash_key(key), key[:8])
+        record = self._store.keys.add(name, hash_key(key), key[:8], limits)
         return record, key
+
+    def get_key(self, name: str) -> ApiKeyRecord:
+        return self._store.keys.get(name)
+
+    def update_key(self, name: str, changes: LimitChanges) -> ApiKeyRecord:
+        """Changes the named parts of a key's access lists, limits and budget; the rest stay."""
+        if changes.empty:
+            raise ConfigError(
+                "nothing to change: give --providers, --combos, --kinds, --rpm, --concurrency or --budget"
+            )
+        current = self._store.keys.get(name)
+        return self._store.keys.set_limits(name, changes.apply(current.limits))
+
+    def key_spend(self, name: str, now: datetime) -> float:
+        """USD spent by the key this calendar month (UTC), as written to the usage table so far."""
+        return self._store.usage.spend_by_key(month_start(now)).get(name, 0.0)
+
+    def usage(self) -> UsageService:
+        """Usage queries (`vansroute usage`, the desktop's charts)."""
+        return UsageService(self._store)
 
     def list_keys(self, *, include_revoked: bool = True) -> tuple[ApiKeyRecord, ...]:
         return self._store.keys.list(include_revoked=include_revoked)

@@ -33,7 +33,8 @@ from app.services.quota_keeper import QuotaKeeper
 from app.services.reloader import Reloader
 from app.services.snapshot_builder import SnapshotBuilder
 from app.services.status import BreakerStatus, CooldownStatus, ResilienceStatus, RuntimeStatus, SlotStatus
-from app.services.tuning import load_tuning
+from app.services.tuning import load_tuning, retention_days
+from app.services.usage import UsageRetention, UsageService, seed_budgets
 from app.store.db import Database
 from app.store.repos import Store
 from app.store.usage_writer import UsageWriter
@@ -62,6 +63,7 @@ class Runtime:
         self._db: Database | None = None
         self._store: Store | None = None
         self._writer: UsageWriter | None = None
+        self._retention: UsageRetention | None = None
         self._reloader: Reloader | None = None
         self._server: GatewayServer | None = None
         self._transport = Transport()
@@ -93,7 +95,11 @@ class Runtime:
         self._db = await loop.run_in_executor(None, Database.open, self.config.database_url)
         await loop.run_in_executor(None, self._db.migrate)
         self._store = Store(self._db)
-        self._apply_tuning(await loop.run_in_executor(None, self._store.settings.all))
+        stored = await loop.run_in_executor(None, self._store.settings.all)
+        self._apply_tuning(stored)
+        # Budgets need the month's spend before the first request; old usage rows go by retention.
+        await seed_budgets(self._store, self._ctx.access, self._clock)
+        self._retention = UsageRetention(self._store, self._clock, retention_days(stored, self._environ))
         builder = SnapshotBuilder(self._store, SecretResolver(self._secrets, self._environ))
         self._reloader = Reloader(builder, self._holder, self.bus, interval=self._reload_interval)
         profiles = ProfileKeeper(self._ctx.guards.breakers, self._holder)
@@ -104,6 +110,7 @@ class Runtime:
         await self._quota.start()
         self._writer = UsageWriter(self._store)
         await self._writer.start()
+        await self._retention.start()
         writer = self._writer
         self.bus.subscribe(RequestFinished, lambda event: writer.submit(event.usage))
         self._server = GatewayServer(create_app(self._ctx), self.config.host, self.config.port)
@@ -124,6 +131,8 @@ class Runtime:
             await self._reloader.stop()
         if self._quota is not None:
             await self._quota.stop()
+        if self._retention is not None:
+            await self._retention.stop()
         if self._writer is not None:
             await self._writer.stop()
         await self._transport.close()
@@ -148,6 +157,12 @@ class Runtime:
             data_dir=str(self.config.data_dir),
             mode=self.mode,
         )
+
+    def usage(self) -> UsageService:
+        """Usage queries for the desktop's tables and charts (blocking: run them in an executor)."""
+        if self._store is None:
+            raise RuntimeError("the runtime has not started")
+        return UsageService(self._store)
 
     def _apply_tuning(self, stored: Mapping[str, str]) -> None:
         """Builds the resilience state and timeouts from the settings (read once, at start)."""

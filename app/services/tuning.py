@@ -100,6 +100,7 @@ TUNABLES: tuple[Tunable, ...] = (
         minimum=0.1,
     ),
     Tunable("timeouts.stall_s", _TIMEOUTS.stall, "seconds an upstream may pause mid-answer", minimum=0.1),
+    Tunable("usage.retention_days", 90, "days usage rows are kept (0: forever); checked hourly", True, 0),
 )
 _BY_NAME = {t.name: t for t in TUNABLES}
 
@@ -141,6 +142,10 @@ def effective(stored: Mapping[str, str], environ: Mapping[str, str]) -> dict[str
         raw = environ.get(spec.env) or stored.get(spec.name)
         values[spec.name] = parse(spec.name, raw) if raw else spec.default
     return values
+
+
+def retention_days(stored: Mapping[str, str], environ: Mapping[str, str]) -> float:
+    return effective(stored, environ)["usage.retention_days"]
 
 
 def load_tuning(stored: Mapping[str, str], environ: Mapping[str, str]) -> Tuning:

@@ -9,11 +9,39 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import AlreadyExists, NotFound
-from app.core.records import ApiKeyRecord
+from app.core.records import AccessList, ApiKeyRecord, KeyLimits
 from app.store import config_version
 from app.store.db import Database
 from app.store.models import ApiKey
 from app.store.types import UTCDateTime
+
+
+def _access(names: tuple[str, ...] | None) -> AccessList:
+    return AccessList(None if names is None else frozenset(names))
+
+
+def _names(access: AccessList) -> tuple[str, ...] | None:
+    return None if access.names is None else tuple(sorted(access.names))
+
+
+def _limits(row: ApiKey) -> KeyLimits:
+    return KeyLimits(
+        providers=_access(row.allowed_providers),
+        combos=_access(row.allowed_combos),
+        kinds=_access(row.allowed_kinds),
+        requests_per_minute=row.requests_per_minute,
+        max_concurrent=row.max_concurrent,
+        monthly_budget_usd=row.monthly_budget_usd,
+    )
+
+
+def _write_limits(row: ApiKey, limits: KeyLimits) -> None:
+    row.allowed_providers = _names(limits.providers)
+    row.allowed_combos = _names(limits.combos)
+    row.allowed_kinds = _names(limits.kinds)
+    row.requests_per_minute = limits.requests_per_minute
+    row.max_concurrent = limits.max_concurrent
+    row.monthly_budget_usd = limits.monthly_budget_usd
 
 
 def _record(row: ApiKey) -> ApiKeyRecord:
@@ -25,6 +53,7 @@ def _record(row: ApiKey) -> ApiKeyRecord:
         revoked=row.revoked,
         created_at=row.created_at,
         last_used_at=row.last_used_at,
+        limits=_limits(row),
     )
 
 
@@ -37,7 +66,7 @@ class KeysRepo:
         self._db = db
         self._now = now
 
-    def add(self, name: str, key_hash: str, prefix: str) -> ApiKeyRecord:
+    def add(self, name: str, key_hash: str, prefix: str, limits: KeyLimits | None = None) -> ApiKeyRecord:
         with self._db.session(f"add API key '{name}'") as session:
             config_version.bump(session)
             active = session.scalar(select(ApiKey.id).where(ApiKey.name == name, ApiKey.revoked.is_(False)))
@@ -54,6 +83,7 @@ class KeysRepo:
                 created_at=self._now(),
                 last_used_at=None,
             )
+            _write_limits(row, limits or KeyLimits())
             session.add(row)
             try:
                 session.flush()
@@ -67,6 +97,25 @@ class KeysRepo:
             query = query.where(ApiKey.revoked.is_(False))
         with self._db.session("list API keys") as session:
             return tuple(_record(row) for row in session.scalars(query))
+
+    def get(self, name: str) -> ApiKeyRecord:
+        """The active key of that name."""
+        with self._db.session(f"read API key '{name}'") as session:
+            row = session.scalar(select(ApiKey).where(ApiKey.name == name, ApiKey.revoked.is_(False)))
+            if row is None:
+                raise NotFound(f"no active API key named '{name}'")
+            return _record(row)
+
+    def set_limits(self, name: str, limits: KeyLimits) -> ApiKeyRecord:
+        """Replace the access lists, limits and budget of the active key of that name."""
+        with self._db.session(f"change API key '{name}'") as session:
+            config_version.bump(session)
+            row = session.scalar(select(ApiKey).where(ApiKey.name == name, ApiKey.revoked.is_(False)))
+            if row is None:
+                raise NotFound(f"no active API key named '{name}'")
+            _write_limits(row, limits)
+            session.flush()
+            return _record(row)
 
     def revoke(self, name: str) -> ApiKeyRecord:
         with self._db.session(f"revoke API key '{name}'") as session:

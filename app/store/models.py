@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from app.store.types import JSONList, UTCDateTime
+from app.store.types import JSONList, JSONObject, UTCDateTime
 
 # Deterministic constraint names, so hand-written migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -49,6 +49,21 @@ class Provider(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     enabled: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # How a request picks among the provider's accounts (routing/accounts.py).
+    account_strategy: Mapped[str] = mapped_column(String(32), server_default="fill-first")
+    sticky_requests: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DiscoveredModel(Base):
+    """A model id a provider's own model list returned (refreshed in the background)."""
+
+    __tablename__ = "discovered_models"
+
+    provider_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Account(Base):
@@ -94,6 +109,14 @@ class ApiKey(Base):
     revoked: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Access lists as JSON lists of names: NULL allows everything, [] nothing.
+    allowed_providers: Mapped[tuple[str, ...] | None] = mapped_column(JSONList, nullable=True)
+    allowed_combos: Mapped[tuple[str, ...] | None] = mapped_column(JSONList, nullable=True)
+    allowed_kinds: Mapped[tuple[str, ...] | None] = mapped_column(JSONList, nullable=True)
+    # NULL: no limit.
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_concurrent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    monthly_budget_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Combo(Base):
@@ -103,6 +126,7 @@ class Combo(Base):
     strategy: Mapped[str] = mapped_column(String(64))
     targets: Mapped[tuple[str, ...]] = mapped_column(JSONList)
     enabled: Mapped[bool] = mapped_column(Boolean)
+    options: Mapped[dict[str, object]] = mapped_column(JSONObject, server_default="{}")
 
 
 class Setting(Base):
@@ -133,7 +157,8 @@ class Usage(Base):
     # value would otherwise fail its whole batch, again at every retry.
     request_id: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    api_key_name: Mapped[str | None] = mapped_column(String(200))
+    # Indexed: month-to-date spend per key is read at start, and usage is grouped by key.
+    api_key_name: Mapped[str | None] = mapped_column(String(200), index=True)
     client_format: Mapped[str] = mapped_column(String(16))
     # No foreign keys: usage is a log that must outlive the providers and accounts it mentions.
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -145,3 +170,11 @@ class Usage(Base):
     input_tokens: Mapped[int | None] = mapped_column(Integer)
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    client_app: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    upstream_model: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cached_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cache_write_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reasoning_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ttft_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))

@@ -6,9 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import ColumnElement, case, delete, func, insert, literal_column, select
+from sqlalchemy.orm import InstrumentedAttribute
 
-from app.core.records import UsageRecord, UsageSummaryRow, WireFormat
+from app.core.records import (
+    UsageDimension,
+    UsagePoint,
+    UsageRecord,
+    UsageSummaryRow,
+    UsageTotals,
+    WireFormat,
+)
 from app.store.db import Database
 from app.store.models import Usage
 
@@ -31,6 +39,14 @@ def _row_values(record: UsageRecord) -> dict[str, Any]:
         "input_tokens": record.input_tokens,
         "output_tokens": record.output_tokens,
         "error": record.error,
+        "client_app": record.client_app,
+        "upstream_model": record.upstream_model,
+        "cached_tokens": record.cached_tokens,
+        "cache_write_tokens": record.cache_write_tokens,
+        "reasoning_tokens": record.reasoning_tokens,
+        "cost_usd": record.cost_usd,
+        "ttft_ms": record.ttft_ms,
+        "attempts": record.attempts,
     }
 
 
@@ -49,7 +65,19 @@ def _record(row: Usage) -> UsageRecord:
         input_tokens=row.input_tokens,
         output_tokens=row.output_tokens,
         error=row.error,
+        client_app=row.client_app,
+        upstream_model=row.upstream_model,
+        cached_tokens=row.cached_tokens,
+        cache_write_tokens=row.cache_write_tokens,
+        reasoning_tokens=row.reasoning_tokens,
+        cost_usd=row.cost_usd,
+        ttft_ms=row.ttft_ms,
+        attempts=row.attempts,
     )
+
+
+def _total(column: Any) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(column), 0)
 
 
 class UsageRepo:
@@ -99,3 +127,135 @@ class UsageRepo:
         # Sorted here: SQLite and PostgreSQL disagree on where NULL sorts.
         rows.sort(key=lambda row: (row.provider_id is not None, row.provider_id or "", row.model))
         return tuple(rows)
+
+    # --- grouped queries for `vansroute usage` and the desktop's charts ----------------------------
+
+    def _group(self, by: UsageDimension) -> ColumnElement[Any] | InstrumentedAttribute[Any]:
+        if by is UsageDimension.DAY:
+            return self._day()
+        if by is UsageDimension.KEY:
+            return Usage.api_key_name
+        if by is UsageDimension.PROVIDER:
+            return Usage.provider_id
+        if by is UsageDimension.APP:
+            return Usage.client_app
+        # The model actually served where one was reached, else the name the client asked for.
+        return func.coalesce(Usage.upstream_model, Usage.model)
+
+    def _day(self) -> ColumnElement[Any]:
+        """The UTC calendar day of started_at as YYYY-MM-DD, computed by the database."""
+        if self._db.dialect == "postgresql":
+            return func.to_char(
+                func.timezone(literal_column("'UTC'"), Usage.started_at), literal_column("'YYYY-MM-DD'")
+            )
+        # SQLite holds naive UTC text ("2026-03-01 12:00:00.000000"): the date is its first ten chars.
+        return func.substr(Usage.started_at, 1, 10)
+
+    def totals(
+        self, by: UsageDimension, *, since: datetime | None = None, until: datetime | None = None
+    ) -> tuple[UsageTotals, ...]:
+        """Usage summed per group; days in order, other groups by cost then requests, largest first."""
+        group = self._group(by).label("grp")
+        errors = func.sum(case((Usage.status >= _ERROR_STATUS, 1), else_=0))
+        query = select(
+            group,
+            func.count(),
+            func.coalesce(errors, 0),
+            _total(Usage.input_tokens),
+            _total(Usage.output_tokens),
+            _total(Usage.cached_tokens),
+            _total(Usage.reasoning_tokens),
+            _total(Usage.cost_usd),
+            func.avg(Usage.latency_ms),
+            func.avg(Usage.ttft_ms),
+        ).group_by(group)
+        query = _between(query, since, until)
+        with self._db.session(f"summarize usage by {by.value}") as session:
+            rows = [
+                UsageTotals(
+                    group=None if name is None else str(name),
+                    requests=int(requests),
+                    errors=int(errs),
+                    input_tokens=int(tin),
+                    output_tokens=int(tout),
+                    cached_tokens=int(cached),
+                    reasoning_tokens=int(reasoning),
+                    cost_usd=float(cost),
+                    avg_latency_ms=None if latency is None else float(latency),
+                    avg_ttft_ms=None if ttft is None else float(ttft),
+                )
+                for name, requests, errs, tin, tout, cached, reasoning, cost, latency, ttft in session.execute(
+                    query
+                )
+            ]
+        # Sorted here: SQLite and PostgreSQL disagree on where NULL sorts.
+        if by is UsageDimension.DAY:
+            rows.sort(key=lambda r: r.group or "")
+        else:
+            rows.sort(key=lambda r: (-r.cost_usd, -r.requests, r.group is None, r.group or ""))
+        return tuple(rows)
+
+    def daily(
+        self,
+        series: UsageDimension | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[UsagePoint, ...]:
+        """Per-day points, for all traffic or split into one series per key/provider/model/app."""
+        day = self._day().label("day")
+        columns: list[Any] = [day]
+        if series is not None and series is not UsageDimension.DAY:
+            columns.append(self._group(series).label("series"))
+        query = select(
+            *columns,
+            func.count(),
+            _total(Usage.input_tokens),
+            _total(Usage.output_tokens),
+            _total(Usage.cost_usd),
+        ).group_by(*columns)
+        query = _between(query, since, until)
+        with self._db.session("read daily usage") as session:
+            points = []
+            for row in session.execute(query):
+                if len(columns) == 2:
+                    day_value, name, requests, tin, tout, cost = row
+                else:
+                    day_value, requests, tin, tout, cost = row
+                    name = None
+                points.append(
+                    UsagePoint(
+                        day=str(day_value),
+                        series=None if name is None else str(name),
+                        requests=int(requests),
+                        input_tokens=int(tin),
+                        output_tokens=int(tout),
+                        cost_usd=float(cost),
+                    )
+                )
+        points.sort(key=lambda p: (p.day, p.series is not None, p.series or ""))
+        return tuple(points)
+
+    def spend_by_key(self, since: datetime) -> dict[str, float]:
+        """USD per key name from `since` on: seeds the gateway's month-to-date budgets at start."""
+        query = (
+            select(Usage.api_key_name, _total(Usage.cost_usd))
+            .where(Usage.started_at >= since, Usage.api_key_name.is_not(None))
+            .group_by(Usage.api_key_name)
+        )
+        with self._db.session("read spend per key") as session:
+            return {str(name): float(cost) for name, cost in session.execute(query)}
+
+    def delete_before(self, cutoff: datetime) -> int:
+        """Remove rows that started before `cutoff` (the retention setting); returns how many."""
+        with self._db.connect("delete old usage") as connection:
+            result = connection.execute(delete(Usage).where(Usage.started_at < cutoff))
+            return int(result.rowcount or 0)
+
+
+def _between(query: Any, since: datetime | None, until: datetime | None) -> Any:
+    if since is not None:
+        query = query.where(Usage.started_at >= since)
+    if until is not None:
+        query = query.where(Usage.started_at < until)
+    return query

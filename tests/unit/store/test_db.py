@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from app.core.errors import StoreError
 from app.store.db import Database, sqlite_url
 from app.store.models import Base
+from tests.unit.store.conftest import HEAD
 
 
 def test_sqlite_url_is_absolute(tmp_path: Path) -> None:
@@ -99,9 +100,9 @@ def test_unwritable_sqlite_location_is_a_store_error(tmp_path: Path) -> None:
 def test_migrate_to_head_is_idempotent(empty_db: Database) -> None:
     assert empty_db.current_revision() is None
     empty_db.migrate()
-    assert empty_db.current_revision() == "0003"
+    assert empty_db.current_revision() == HEAD
     empty_db.migrate()
-    assert empty_db.current_revision() == "0003"
+    assert empty_db.current_revision() == HEAD
     tables = set(inspect(empty_db.engine).get_table_names())
     assert {"providers", "accounts", "api_keys", "combos", "settings", "config_version", "usage"} <= tables
 

@@ -9,6 +9,7 @@ from sqlalchemy import inspect, text
 from app.core.records import ProviderRecord, WireFormat
 from app.store.db import Database
 from app.store.repos import Store
+from tests.unit.store.conftest import HEAD
 
 CREATED = datetime(2025, 12, 24, 18, 30, 15, 123456, tzinfo=UTC)
 
@@ -49,7 +50,7 @@ def test_upgrade_from_0001_keeps_the_data(empty_db: Database) -> None:
 
     empty_db.migrate()
 
-    assert empty_db.current_revision() == "0003"
+    assert empty_db.current_revision() == HEAD
     store = Store(empty_db)
     assert store.providers.list() == (
         ProviderRecord(
