@@ -4,10 +4,24 @@ the keys we own, and render new text with only those keys changed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-KeyPath = tuple[str, ...]
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    """The last step of a key path into a list shared with the user (Droid's customModels): the
+    objects whose `field` starts with `prefix` are ours; its value is the list of them."""
+
+    field: str
+    prefix: str
+
+    def owns(self, item: Any) -> bool:
+        return isinstance(item, dict) and str(item.get(self.field, "")).startswith(self.prefix)
+
+
+KeyPath = tuple[str | Items, ...]
 
 
 class _Missing:

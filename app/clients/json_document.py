@@ -18,7 +18,7 @@ from json5.loader import ModelLoader
 from json5.model import JSONArray, JSONObject
 from json5.utils import JSON5DecodeError
 
-from app.clients.document import MISSING, Assignments, KeyPath
+from app.clients.document import MISSING, Assignments, Items, KeyPath
 from app.clients.errors import ConfigFileBroken
 
 _BOM = "\ufeff"
@@ -41,6 +41,9 @@ class JsonDocument:
         for key in keys:
             node: Any = data
             for part in key:
+                if isinstance(part, Items):
+                    node = [item for item in node if part.owns(item)] if isinstance(node, list) else []
+                    break
                 node = node[part] if isinstance(node, dict) and part in node else MISSING
                 if node is MISSING:
                     break
@@ -56,11 +59,41 @@ class JsonDocument:
             body = "{}\n"
         newline = "\r\n" if "\r\n" in body else "\n"
         for key, value in assignments.items():
+            if key and isinstance(key[-1], Items):
+                body = self._set_items(path, body, key, value, newline)
+                continue
             root = self._object(path, body)
             assert root is not None
             body = _set(body, root, key, value, _unit(body, root), newline)
         self._object(path, body)  # our own output must parse; never write what the tool cannot read
         return bom + body
+
+    def _set_items(self, path: Path, body: str, key: KeyPath, value: Any, newline: str) -> str:
+        """Our elements of a shared list: the old ones cut, the new ones appended after the user's."""
+        match = key[-1]
+        assert isinstance(match, Items)
+        parent = key[:-1]
+        while True:  # one element at a time: every cut moves the offsets of the rest
+            root = self._object(path, body)
+            assert root is not None
+            array = _find(root, parent)
+            if not isinstance(array, JSONArray):
+                break
+            plain = json5.loads(body[_start(array) : _end(array)])
+            mine = [i for i, item in enumerate(plain) if match.owns(item)]
+            if not mine:
+                break
+            body = _delete(body, array, None, mine[0])
+        wanted = [] if value is MISSING else list(value)
+        for item in wanted:
+            root = self._object(path, body)
+            assert root is not None
+            array = _find(root, parent)
+            if isinstance(array, JSONArray):
+                body = _append(body, array, "", item, _unit(body, root), newline)
+            else:
+                body = _set(body, root, parent, [item], _unit(body, root), newline)
+        return body
 
     # --- parsing --------------------------------------------------------------------------------
 
@@ -115,8 +148,8 @@ def _end(node: Any) -> int:
     return int(tok.end)
 
 
-def _close(obj: JSONObject) -> int:
-    """The offset of the object's closing brace."""
+def _close(obj: JSONObject | JSONArray) -> int:
+    """The offset of the closing brace or bracket."""
     tok = obj._end_tok
     assert tok is not None  # the model loader sets it for every object it parsed
     return int(tok.index)
@@ -194,15 +227,29 @@ def _dump(value: Any, indent: str, unit: str, nl: str) -> str:
     return orjson.dumps(value).decode()
 
 
+def _find(obj: JSONObject, path: KeyPath) -> Any:
+    node: Any = obj
+    for part in path:
+        if not isinstance(node, JSONObject):
+            return None
+        found = [v for k, _, v in _members(node) if k == part]
+        if not found:
+            return None
+        node = found[-1]
+    return node
+
+
 def _nest(path: KeyPath, value: Any) -> Any:
     for part in reversed(path):
-        value = {part: value}
+        value = {str(part): value}
     return value
 
 
 def _set(text: str, obj: JSONObject, path: KeyPath, value: Any, unit: str, nl: str) -> str:
     members = _members(obj)
     name, rest = path[0], path[1:]
+    if not isinstance(name, str):
+        raise TypeError("a list step (Items) can only end a key path")
     # Like JSON.parse, the last of duplicate keys is the one that counts.
     found = [i for i, (k, _, _) in enumerate(members) if k == name]
     if not found:
@@ -224,56 +271,70 @@ def _set(text: str, obj: JSONObject, path: KeyPath, value: Any, unit: str, nl: s
     return text[: _start(node)] + _dump(_nest(rest, value), indent, unit, nl) + text[_end(node) :]
 
 
+def _entries(container: JSONObject | JSONArray) -> list[tuple[int, int]]:
+    """(start, end) of each member (key to end of value) or array element."""
+    if isinstance(container, JSONObject):
+        return [(_start(k), _end(v)) for _, k, v in _members(container)]
+    return [(_start(v), _end(v)) for v in container.values]
+
+
 def _insert(
     text: str, obj: JSONObject, members: list[tuple[str, Any, Any]], name: str, value: Any, unit: str, nl: str
 ) -> str:
-    label = orjson.dumps(name).decode()
-    if not members:
-        open_at, close_at = _start(obj), _close(obj)
+    label = orjson.dumps(name).decode() + ": "
+    return _append(text, obj, label, value, unit, nl)
+
+
+def _append(text: str, container: JSONObject | JSONArray, label: str, value: Any, unit: str, nl: str) -> str:
+    """Adds `label` + value as the last entry, laid out like the entries already there."""
+    entries = _entries(container)
+    if not entries:
+        open_at, close_at = _start(container), _close(container)
         indent = _indent_at(text, open_at)
         inner = indent + unit
         between = text[open_at + 1 : close_at].strip()
         kept = f" {between}" if between else ""  # a comment inside the empty braces stays
-        member = f"{inner}{label}: {_dump(value, inner, unit, nl)}"
-        return text[: open_at + 1] + kept + nl + member + nl + indent + text[close_at:]
-    _, first_key, _ = members[0]
-    _, last_key, last_value = members[-1]
-    end = _end(last_value)
-    if not _alone_on_line(text, _start(first_key)):
-        # A one-line object stays on one line.
-        compact = orjson.dumps(value).decode()
-        after = _skip_trivia(text, end)
-        if text[after] == ",":  # trailing comma (JSONC)
-            return text[: after + 1] + f" {label}: {compact}," + text[after + 1 :]
-        return text[:end] + f", {label}: {compact}" + text[end:]
-    indent = _indent_at(text, _start(last_key))
-    member = f"{label}: {_dump(value, indent, unit, nl)}"
+        entry = f"{inner}{label}{_dump(value, inner, unit, nl)}"
+        return text[: open_at + 1] + kept + nl + entry + nl + indent + text[close_at:]
+    first_start = entries[0][0]
+    last_start, end = entries[-1]
     after = _skip_trivia(text, end)
-    if text[after] == ",":  # trailing comma (JSONC): keep the style
+    trailing_comma = text[after] == ","  # JSONC: keep the style
+    if not _alone_on_line(text, first_start):
+        # A one-line object or array stays on one line.
+        compact = label + orjson.dumps(value).decode()
+        if trailing_comma:
+            return text[: after + 1] + f" {compact}," + text[after + 1 :]
+        return text[:end] + f", {compact}" + text[end:]
+    indent = _indent_at(text, last_start)
+    entry = label + _dump(value, indent, unit, nl)
+    if trailing_comma:
         eol = _end_of_line_comment(text, after + 1)
-        return text[:eol] + nl + indent + member + "," + text[eol:]
+        return text[:eol] + nl + indent + entry + "," + text[eol:]
     eol = _end_of_line_comment(text, end)
-    return text[:end] + "," + text[end:eol] + nl + indent + member + text[eol:]
+    return text[:end] + "," + text[end:eol] + nl + indent + entry + text[eol:]
 
 
-def _delete(text: str, obj: JSONObject, members: list[tuple[str, Any, Any]], index: int) -> str:
-    _, key, node = members[index]
-    start, end = _start(key), _end(node)
+def _delete(text: str, obj: JSONObject | JSONArray, members: Any, index: int) -> str:
+    """Cuts one entry with its comma (and its line, when it had one to itself)."""
+    entries = _entries(obj)
+    start, end = entries[index]
     after = _skip_trivia(text, end)
     if text[after] == ",":
-        cut_from = _line_start(text, start) if _alone_on_line(text, start) else start
+        alone = _alone_on_line(text, start)
+        cut_from = _line_start(text, start) if alone else start
         cut_to = after + 1
-        eol = _end_of_line_comment(text, cut_to)
-        if eol != cut_to or text[cut_to:].startswith(("\n", "\r\n")):
-            nl = text.find("\n", cut_to)
-            if text[cut_to : nl if nl >= 0 else len(text)].strip() == "":
-                cut_to = len(text) if nl < 0 else nl + 1
-        while cut_from == start and cut_to < len(text) and text[cut_to] in " \t":
-            cut_to += 1
+        nl = text.find("\n", cut_to)
+        rest = text[cut_to : len(text) if nl < 0 else nl].strip()
+        if alone and (rest == "" or rest.startswith("//")):
+            cut_to = len(text) if nl < 0 else nl + 1  # the whole line, with its comment
+        else:
+            while cut_to < len(text) and text[cut_to] in " \t":
+                cut_to += 1
         return text[:cut_from] + text[cut_to:]
     if index > 0:
-        # The last member: its separating comma goes; comments between comma and key stay.
-        comma = _skip_trivia(text, _end(members[index - 1][2]))
+        # The last entry: its separating comma goes; comments between comma and entry stay.
+        comma = _skip_trivia(text, entries[index - 1][1])
         cut_from = start
         if _alone_on_line(text, start):
             cut_from = _line_start(text, start)

@@ -51,8 +51,12 @@ class ManagedFile:
     document: Document
     keys: tuple[KeyPath, ...]  # every key we may change (restore puts each back)
     assign: Callable[[GatewayTarget], Assignments]  # pure: the target → the values of our keys
-    route: Callable[[Mapping[KeyPath, Any]], str | None]  # where the file sends the tool now
+    # Where the file sends the tool now; None for a file that only completes the setup (an auth
+    # switch) and says nothing about where requests go.
+    route: Callable[[Mapping[KeyPath, Any]], str | None] | None
     secret_keys: tuple[KeyPath, ...] = ()  # where our key sits (masked in diffs, read for reuse)
+    # Other names the tool accepts for the same file (opencode.jsonc…): an existing one is edited.
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class ClientSpec:
     roles: tuple[str, ...] = ("default",)  # which ModelMapping roles the tool understands
     # For tools configured in their own UI (Cursor): the values to show and copy.
     copy_values: Callable[[GatewayTarget], tuple[tuple[str, str], ...]] | None = None
+    requires_model: bool = False  # the tool lists models by name: --model is needed
     notes: str = ""
 
     @property

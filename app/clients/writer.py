@@ -19,7 +19,6 @@ from app.clients.atomic_write import (
     sha256,
 )
 from app.clients.backups import BackupStore, ConfiguredState
-from app.clients.document import MISSING
 from app.clients.errors import ConfigFileBroken, NotConfigured
 from app.clients.spec import ClientSpec, ClientStatus, FileStatus, GatewayTarget, ManagedFile
 
@@ -52,6 +51,10 @@ class RestoreResult:
 
 
 def path_of(home: Path, managed: ManagedFile) -> Path:
+    for name in (managed.relative, *managed.alternatives):
+        candidate = home.joinpath(*name.split("/"))
+        if candidate.exists():
+            return candidate
     return home.joinpath(*managed.relative.split("/"))
 
 
@@ -74,11 +77,19 @@ def plan(spec: ClientSpec, home: Path, target: GatewayTarget) -> list[FilePlan]:
             managed.document.check(snapshot.path, text)
         new = managed.document.render(snapshot.path, text, managed.assign(target))
         old_secrets = managed.document.read(snapshot.path, text, managed.secret_keys)
-        secrets = tuple(
-            str(v) for v in (*old_secrets.values(), target.key) if v is not MISSING and str(v).strip()
-        )
+        secrets = tuple(s for s in _strings([*old_secrets.values(), target.key]) if s.strip())
         plans.append(FilePlan(managed, snapshot, text, new, secrets))
     return plans
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def diff(plans: list[FilePlan]) -> str:
@@ -211,16 +222,12 @@ def status(spec: ClientSpec, home: Path, backups: BackupStore, base_url: str) ->
         try:
             text = decode(snapshot)
             values: dict[Any, Any] = managed.document.read(path, text, managed.keys) if text else {}
-            route = managed.route(values) if values else None
-            files.append(
-                FileStatus(
-                    str(path),
-                    snapshot.exists,
-                    state is not None,
-                    route,
-                    route is not None and same_gateway(route, base_url),
-                )
-            )
+            if managed.route is None:  # says nothing about where requests go: ours while managed
+                route, ours = None, state is not None
+            else:
+                route = managed.route(values) if values else None
+                ours = route is not None and same_gateway(route, base_url)
+            files.append(FileStatus(str(path), snapshot.exists, state is not None, route, ours))
         except ConfigFileBroken as exc:
             files.append(FileStatus(str(path), True, state is not None, None, False, str(exc)))
     installed = any(shutil.which(e) for e in spec.executables) or any(

@@ -127,6 +127,8 @@ class ClientSetupService:
     ) -> ConfigureResult:
         spec = registry.get(tool)
         models = models or ModelMapping()
+        if spec.requires_model and not models.default:
+            raise ConfigError(f"{spec.name} lists models by name: give the one to use with --model MODEL")
         url = self.gateway_url()
         if dry_run:
             target = GatewayTarget(url, f"<new key {spec.key_name}>", models)
