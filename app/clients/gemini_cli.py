@@ -19,6 +19,7 @@ KEY: KeyPath = ("GEMINI_API_KEY",)
 BASE_URL: KeyPath = ("GOOGLE_GEMINI_BASE_URL",)
 MODEL: KeyPath = ("GEMINI_MODEL",)
 AUTH: KeyPath = ("security", "auth", "selectedType")
+MODEL_SETTING: KeyPath = ("model", "name")
 
 
 def assign_env(target: GatewayTarget) -> Assignments:
@@ -34,7 +35,11 @@ def route_env(values: Mapping[KeyPath, Any]) -> str | None:
 
 
 def assign_settings(target: GatewayTarget) -> Assignments:
-    return {AUTH: "gemini-api-key"}
+    values: dict[KeyPath, Any] = {AUTH: "gemini-api-key"}
+    if target.models.default:
+        # The settings file's model wins over the environment's: keep the two in step.
+        values[MODEL_SETTING] = target.models.default
+    return values
 
 
 SPEC = ClientSpec(
@@ -54,7 +59,7 @@ SPEC = ClientSpec(
         ManagedFile(
             relative=".gemini/settings.json",
             document=JsonDocument(comments=True),
-            keys=(AUTH,),
+            keys=(AUTH, MODEL_SETTING),
             assign=assign_settings,
             route=None,
         ),

@@ -9,6 +9,7 @@ validated with orjson first, so what we accept is what the tool accepts.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,7 @@ class JsonDocument:
         try:
             return json5.loads(body)
         except JSON5DecodeError as exc:
-            raise ConfigFileBroken(path, _reason(exc), exc.lineno, exc.colno) from None
+            raise _broken(path, exc) from None
 
     def _object(self, path: Path, text: str) -> JSONObject | None:
         body = text.removeprefix(_BOM)
@@ -118,14 +119,27 @@ class JsonDocument:
         try:
             model = json5.loads(body, loader=ModelLoader())
         except JSON5DecodeError as exc:
-            raise ConfigFileBroken(path, _reason(exc), exc.lineno, exc.colno) from None
+            raise _broken(path, exc) from None
         root = model.value
         assert isinstance(root, JSONObject)
         return root
 
 
-def _reason(exc: JSON5DecodeError) -> str:
-    return str(exc.msg).removeprefix("Syntax Error: ").removesuffix(" at").strip()
+_WHERE = re.compile(r"line (\d+) column (\d+)")
+
+
+def _broken(path: Path, exc: JSON5DecodeError) -> ConfigFileBroken:
+    """json-five's error, reduced to its primary complaint and where it is (line, column)."""
+    text = str(exc)
+    if "The primary error was:" in text:
+        text = text.split("The primary error was:", 1)[1].strip().splitlines()[0]
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    found = _WHERE.search(text)
+    if (line is None or column is None) and found:
+        line, column = int(found.group(1)), int(found.group(2))
+    reason = text.split(" at: ", 1)[0].split(" in or near token", 1)[0]
+    reason = reason.removeprefix("Syntax Error").lstrip(":. ").rstrip(" at").strip() or "not valid JSON"
+    return ConfigFileBroken(path, reason, line, column)
 
 
 # --- splicing ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ KEY: KeyPath = ("OPENAI_API_KEY",)
 BASE_URL: KeyPath = ("OPENAI_BASE_URL",)
 MODEL: KeyPath = ("OPENAI_MODEL",)
 AUTH: KeyPath = ("security", "auth", "selectedType")
+MODEL_SETTING: KeyPath = ("model", "name")
 
 
 def assign_env(target: GatewayTarget) -> Assignments:
@@ -31,7 +32,11 @@ def route_env(values: Mapping[KeyPath, Any]) -> str | None:
 
 
 def assign_settings(target: GatewayTarget) -> Assignments:
-    return {AUTH: "openai"}
+    values: dict[KeyPath, Any] = {AUTH: "openai"}
+    if target.models.default:
+        # The settings file's model wins over the environment's: keep the two in step.
+        values[MODEL_SETTING] = target.models.default
+    return values
 
 
 SPEC = ClientSpec(
@@ -51,7 +56,7 @@ SPEC = ClientSpec(
         ManagedFile(
             relative=".qwen/settings.json",
             document=JsonDocument(comments=True),
-            keys=(AUTH,),
+            keys=(AUTH, MODEL_SETTING),
             assign=assign_settings,
             route=None,
         ),

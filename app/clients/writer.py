@@ -170,6 +170,8 @@ def restore(spec: ClientSpec, home: Path, backups: BackupStore) -> list[RestoreR
     for managed, state in states:
         if state is not None:
             results.append(restore_file(managed, state, backups))
+    # Folders we created go last: a tool's files may share them.
+    _remove_empty(tuple(d for _, state in states if state for d in state.created_dirs))
     return results
 
 
@@ -194,7 +196,7 @@ def restore_file(managed: ManagedFile, state: ConfiguredState, backups: BackupSt
     try:
         if wanted is None:
             delete_if_unchanged(snapshot)
-            _remove_empty(state.created_dirs)
+            _remove_empty(state.created_dirs)  # again in restore(), once every file is back
         else:
             mode = original_meta.mode if (original_meta and how == "exact") else None
             replace_if_unchanged(snapshot, wanted, mode=mode)
