@@ -61,6 +61,12 @@ class InvalidRequest(ClientError):
     """Bad JSON or schema; `param` names the offending field."""
 
 
+class ContextTooLong(InvalidRequest):
+    """The request does not fit the context window of any model it could go to."""
+
+    code = "context_length_exceeded"
+
+
 class Unauthorized(ClientError):
     status = 401
     code = "invalid_api_key"

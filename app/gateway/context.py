@@ -16,6 +16,7 @@ from app.resilience.cooldown import Cooldowns
 from app.resilience.limiter import AccountLimiter
 from app.routing.execute import Guards
 from app.routing.snapshot import SnapshotHolder
+from app.routing.state import RoutingState
 
 
 @dataclass
@@ -30,18 +31,23 @@ class GatewayContext:
     state: str = "starting"
     mode: str = "headless"
     requests_served: int = 0
+    # Paused from the tray: requests get a 503 in their own format until resumed.
+    paused: bool = False
     # Things a target format could not express, left out of translated requests (see formats.ir.Drop).
     translation_drops: int = 0
     signatures: SignatureMemory = field(default_factory=SignatureMemory)
     # Guards the admin endpoints (/vansroute/…); written to gateway.json for the CLI.
     admin_token: str = ""
     guards: Guards = field(init=False)
+    # Round-robin turns, latency averages and session pins (combos, account selection, stickiness).
+    routing: RoutingState = field(init=False)
     # Per-key rate, concurrency and budget state; spend grows with every finished request's cost.
     access: AccessControl = field(init=False)
 
     def __post_init__(self) -> None:
         self.access = AccessControl(self.clock)
         self.bus.subscribe(RequestFinished, self.access.on_finished)
+        self.routing = RoutingState(self.clock)
         self.guards = Guards(
             clock=self.clock,
             breakers=Breakers(self.clock),

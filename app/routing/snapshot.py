@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from app.core.records import ApiKeyRecord, WireFormat
+from app.providers.catalog import CatalogModel
 from app.providers.profile import DEFAULT_PROFILE, UpstreamProfile
 
 
@@ -39,9 +40,32 @@ class ProviderView:
     id: str
     wire_format: WireFormat
     base_url: str
+    # The user's restriction: when non-empty, only these models may be asked for.
     models: tuple[str, ...]
     # Usable accounts in the order they are tried: priority high to low, then oldest first.
     targets: tuple[Target, ...]
+    # What the provider offers, for model lists and bare names: the user's list, else the models its
+    # own /models returned merged with the catalogue's.
+    listed: tuple[str, ...] = ()
+    # Short names from the catalogue (e.g. "kimi" for moonshot), usable as `alias/model`.
+    aliases: tuple[str, ...] = ()
+    # fill-first | round-robin | sticky-round-robin | least-used, and N for sticky-round-robin.
+    account_strategy: str = "fill-first"
+    sticky_requests: int = 3
+    # Context window, capabilities and prices by model id (catalogue), for combo strategies and cost.
+    model_info: Mapping[str, CatalogModel] = field(default_factory=lambda: MappingProxyType({}))
+
+    def offers(self) -> tuple[str, ...]:
+        return self.models or self.listed
+
+
+@dataclass(frozen=True, slots=True)
+class ComboView:
+    name: str
+    strategy: str
+    # Model strings as the user wrote them: provider/model, combo/NAME or bare names.
+    members: tuple[str, ...]
+    options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +83,7 @@ class RoutingSnapshot:
     providers: Mapping[str, ProviderView]
     keys_by_hash: Mapping[str, ApiKeyRecord]
     accounts_total: int = 0
+    combos: Mapping[str, ComboView] = field(default_factory=lambda: MappingProxyType({}))
 
     @staticmethod
     def empty() -> RoutingSnapshot:

@@ -9,7 +9,7 @@ from app.core.errors import SecretMissing, SecretStoreUnavailable
 from app.credentials.resolver import SecretResolver
 from app.providers.catalog import builtin_catalog
 from app.providers.profile import profile_for
-from app.routing.snapshot import ProviderView, RoutingSnapshot, Target
+from app.routing.snapshot import ComboView, ProviderView, RoutingSnapshot, Target
 from app.store.repos import Store
 
 _log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ class SnapshotBuilder:
         version = self._store.config_version()
         accounts = self._store.accounts.list()
         keys = self._store.keys.list(include_revoked=False)
+        discovered = self._store.discovered.all()
+        catalog = builtin_catalog()
         providers: dict[str, ProviderView] = {}
         usable = 0
         unresolved = 0
@@ -41,7 +43,8 @@ class SnapshotBuilder:
             if not provider.enabled:
                 continue
             targets = []
-            profile = profile_for(builtin_catalog(), provider.id, provider.wire_format, provider.base_url)
+            profile = profile_for(catalog, provider.id, provider.wire_format, provider.base_url)
+            entry = catalog.get(profile.catalog_id) if profile.catalog_id else None
             for account in accounts:
                 # Disabled (by the user, or for a rejected key) and quota-parked accounts sit out; the
                 # quota keeper unparks them at their reset time, which rebuilds the snapshot.
@@ -68,12 +71,21 @@ class SnapshotBuilder:
                 )
             targets.sort(key=lambda t: (-t.priority, t.account_id))
             usable += len(targets)
+            known = tuple(m.id for m in entry.models) if entry else ()
             providers[provider.id] = ProviderView(
                 id=provider.id,
                 wire_format=provider.wire_format,
                 base_url=provider.base_url,
                 models=provider.models,
                 targets=tuple(targets),
+                # The provider's own list first (it is current), then catalogue models it did not name.
+                listed=provider.models or tuple(dict.fromkeys((*discovered.get(provider.id, ()), *known))),
+                aliases=entry.aliases if entry else (),
+                account_strategy=provider.account_strategy,
+                sticky_requests=provider.sticky_requests or 3,
+                model_info=MappingProxyType({m.id: m for m in entry.models})
+                if entry
+                else MappingProxyType({}),
             )
         for stale in set(self._resolved) - live_refs:
             del self._resolved[stale]
@@ -83,6 +95,13 @@ class SnapshotBuilder:
             providers=MappingProxyType(providers),
             keys_by_hash=MappingProxyType({k.key_hash: k for k in keys}),
             accounts_total=usable,
+            combos=MappingProxyType(
+                {
+                    c.name: ComboView(c.name, c.strategy, c.targets, MappingProxyType(dict(c.options)))
+                    for c in self._store.combos.list()
+                    if c.enabled
+                }
+            ),
         )
 
     def _secret(self, ref: str, provider_id: str, label: str) -> str | None:

@@ -13,7 +13,13 @@ from app.store.models import Combo
 
 
 def _record(row: Combo) -> ComboRecord:
-    return ComboRecord(name=row.name, strategy=row.strategy, targets=tuple(row.targets), enabled=row.enabled)
+    return ComboRecord(
+        name=row.name,
+        strategy=row.strategy,
+        targets=tuple(row.targets),
+        enabled=row.enabled,
+        options=tuple(sorted((row.options or {}).items())),
+    )
 
 
 class CombosRepo:
@@ -30,6 +36,7 @@ class CombosRepo:
                 strategy=record.strategy,
                 targets=tuple(record.targets),
                 enabled=record.enabled,
+                options=dict(record.options),
             )
             session.add(row)
             try:
@@ -56,3 +63,15 @@ class CombosRepo:
             removed = _record(row)
             session.delete(row)
             return removed
+
+    def replace(self, record: ComboRecord) -> ComboRecord:
+        """Update an existing combo in place (targets, strategy, options, enabled)."""
+        with self._db.session(f"update combo '{record.name}'") as session:
+            config_version.bump(session)
+            row = session.get(Combo, record.name)
+            if row is None:
+                raise NotFound(f"combo '{record.name}' not found")
+            row.strategy, row.targets, row.enabled = record.strategy, tuple(record.targets), record.enabled
+            row.options = dict(record.options)
+            session.flush()
+            return _record(row)

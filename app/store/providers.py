@@ -24,6 +24,8 @@ def _provider_record(row: Provider) -> ProviderRecord:
         display_name=row.display_name,
         enabled=row.enabled,
         created_at=row.created_at,
+        account_strategy=row.account_strategy or "fill-first",
+        sticky_requests=row.sticky_requests,
     )
 
 
@@ -62,6 +64,8 @@ class ProvidersRepo:
                 display_name=record.display_name,
                 enabled=record.enabled,
                 created_at=record.created_at or self._now(),
+                account_strategy=record.account_strategy,
+                sticky_requests=record.sticky_requests,
             )
             session.add(row)
             try:
@@ -79,6 +83,18 @@ class ProvidersRepo:
         with self._db.session("list providers") as session:
             rows = session.scalars(select(Provider).order_by(Provider.id))
             return tuple(_provider_record(row) for row in rows)
+
+    def set_account_strategy(
+        self, provider_id: str, strategy: str, sticky_requests: int | None
+    ) -> ProviderRecord:
+        with self._db.session(f"set the account strategy of provider '{provider_id}'") as session:
+            config_version.bump(session)
+            row = session.get(Provider, provider_id)
+            if row is None:
+                raise NotFound(f"provider '{provider_id}' not found")
+            row.account_strategy, row.sticky_requests = strategy, sticky_requests
+            session.flush()
+            return _provider_record(row)
 
     def remove(self, provider_id: str) -> tuple[AccountRecord, ...]:
         """Delete the provider and its accounts; returns the accounts so their secrets can be deleted."""

@@ -10,6 +10,7 @@ from app.core.clock import Clock, SystemClock
 from app.store import config_version as _config_version
 from app.store.combos import CombosRepo
 from app.store.db import Database
+from app.store.discovered import DiscoveredModelsRepo
 from app.store.keys import KeysRepo
 from app.store.providers import AccountsRepo, ProvidersRepo
 from app.store.settings import SettingsRepo
@@ -26,6 +27,7 @@ class Store:
         self.combos = CombosRepo(db)
         self.settings = SettingsRepo(db)
         self.usage = UsageRepo(db)
+        self.discovered = DiscoveredModelsRepo(db, now)
 
     def config_version(self) -> int:
         """A number that changes whenever the configuration does; cheap enough to poll every second."""

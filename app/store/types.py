@@ -41,6 +41,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class JSONObject(TypeDecorator[dict[str, Any]]):
+    """A JSON object stored as text (combo options): portable, readable in any SQL shell."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return orjson.dumps(dict(value or {}), option=orjson.OPT_SORT_KEYS).decode()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any]:
+        loaded = orjson.loads(value) if value else {}
+        return dict(loaded) if isinstance(loaded, dict) else {}
+
+
 class JSONList(TypeDecorator[tuple[str, ...]]):
     """A list of strings stored as JSON text: portable, and readable in any SQL shell."""
 
