@@ -28,9 +28,9 @@ _RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"\baider\b", "aider"),
         (r"\bzed\b", "zed"),
         (r"\bkimchi\b", "kimchi"),
-        (r"^openai/python\b", "openai-python"),
+        (r"^(async)?openai/python\b", "openai-python"),
         (r"^openai/js\b", "openai-node"),
-        (r"^anthropic/python\b", "anthropic-python"),
+        (r"^(async)?anthropic/python\b", "anthropic-python"),
         (r"^anthropic/js\b", "anthropic-node"),
         (r"\bgoogle-genai-sdk/|\bgl-python/", "google-genai-python"),
         (r"\bgoogle-genai-js|\bgl-node/", "google-genai-node"),
@@ -56,5 +56,5 @@ def client_app(headers: Mapping[str, str]) -> str | None:
     if not agent:
         return None
     # Unknown: its first product token ("python-requests/2.32" → "python-requests"), never free text.
-    first = _TOKEN.match(agent.split("/", 1)[0].strip().lower().replace(" ", "-"))
+    first = _TOKEN.match(re.split(r"[\s/;(]", agent, maxsplit=1)[0].lower())
     return first.group(0)[:_MAX_LEN] if first else "other"

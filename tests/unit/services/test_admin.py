@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from app.core.errors import AlreadyExists, ConfigError, NotFound, SecretStoreUnavailable
+from app.core.records import UsageRecord, WireFormat
 from app.credentials.memory_store import MemorySecretStore
 from app.gateway.auth import hash_key
 from app.services.admin import AdminService, KeySource
+from app.services.key_limits import LimitChanges
 from app.store.db import Database, sqlite_url
 from app.store.repos import Store
 
@@ -111,3 +114,59 @@ def test_accounts_get_labels_and_removal_deletes_secrets(
     admin.remove_provider("acme")
     assert len(secrets) == 0
     assert admin.list_providers() == ()
+
+
+# --- key access lists, limits and budgets ----------------------------------------------------------
+
+
+def test_create_key_with_limits(admin: AdminService) -> None:
+    record, _ = admin.create_key(
+        "ci",
+        LimitChanges(
+            providers="openai", kinds="chat,models", requests_per_minute="30", monthly_budget_usd="5"
+        ),
+    )
+    assert record.limits.providers.names == frozenset({"openai"})
+    assert record.limits.kinds.names == frozenset({"chat", "models"})
+    assert (record.limits.requests_per_minute, record.limits.monthly_budget_usd) == (30, 5.0)
+    assert admin.get_key("ci") == record
+
+
+def test_bad_limits_create_no_key(admin: AdminService, store: Store) -> None:
+    with pytest.raises(ConfigError, match="--concurrency"):
+        admin.create_key("ci", LimitChanges(max_concurrent="0"))
+    assert store.keys.list() == ()
+
+
+def test_update_key_changes_only_what_is_given(admin: AdminService) -> None:
+    admin.create_key("ci", LimitChanges(requests_per_minute="30"))
+    changed = admin.update_key("ci", LimitChanges(combos="none", monthly_budget_usd="2.5"))
+    assert changed.limits.requests_per_minute == 30
+    assert changed.limits.combos.names == frozenset()
+    assert changed.limits.monthly_budget_usd == 2.5
+    with pytest.raises(ConfigError, match="nothing to change"):
+        admin.update_key("ci", LimitChanges())
+    with pytest.raises(NotFound):
+        admin.update_key("nobody", LimitChanges(combos="all"))
+
+
+def test_key_spend_is_this_month(admin: AdminService, store: Store) -> None:
+    admin.create_key("ci")
+    base = dict(
+        api_key_name="ci",
+        client_format=WireFormat.OPENAI,
+        provider_id="openai",
+        account_id=1,
+        model="m",
+        status=200,
+        latency_ms=1.0,
+        stream=False,
+    )
+    store.usage.add_many(
+        [
+            UsageRecord(request_id="a", started_at=datetime(2026, 10, 31, tzinfo=UTC), cost_usd=9.0, **base),  # type: ignore[arg-type]
+            UsageRecord(request_id="b", started_at=datetime(2026, 11, 2, tzinfo=UTC), cost_usd=1.5, **base),  # type: ignore[arg-type]
+        ]
+    )
+    assert admin.key_spend("ci", datetime(2026, 11, 25, tzinfo=UTC)) == pytest.approx(1.5)
+    assert admin.key_spend("other", datetime(2026, 11, 25, tzinfo=UTC)) == 0.0

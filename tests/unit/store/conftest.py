@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -29,7 +29,9 @@ SKIP_REASON = "set VANSROUTE_TEST_POSTGRES_URL (.ci/run does)"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 # The newest schema revision (other migrations land on top of each other; tests must not pin one).
-HEAD = ScriptDirectory(str(Path(__file__).resolve().parents[3] / "app" / "store" / "migrations")).get_current_head()
+HEAD = ScriptDirectory(
+    str(Path(__file__).resolve().parents[3] / "app" / "store" / "migrations")
+).get_current_head()
 
 # The store clock starts here (FakeClock.now() is wall + monotonic, and monotonic starts at 0).
 CLOCK_START = datetime(2026, 1, 1, tzinfo=UTC)

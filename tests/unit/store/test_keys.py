@@ -7,6 +7,7 @@ import pytest
 
 from app.core.clock import FakeClock
 from app.core.errors import AlreadyExists, NotFound
+from app.core.records import AccessList, KeyLimits
 from app.store.repos import Store
 from tests.unit.store.conftest import CLOCK_START
 
@@ -89,3 +90,58 @@ def test_touch_last_used_never_goes_backwards(store: Store) -> None:
 
 def test_touch_last_used_with_nothing_is_a_no_op(store: Store) -> None:
     store.keys.touch_last_used({})
+
+
+# --- access lists, limits and budgets --------------------------------------------------------------
+
+
+def _limits() -> KeyLimits:
+    return KeyLimits(
+        providers=AccessList(frozenset({"openai", "anthropic"})),
+        combos=AccessList.nothing(),
+        kinds=AccessList(frozenset({"messages", "count_tokens"})),
+        requests_per_minute=60,
+        max_concurrent=4,
+        monthly_budget_usd=12.5,
+    )
+
+
+def test_a_new_key_allows_everything(store: Store) -> None:
+    record = store.keys.add("laptop", _hash("vr-1"), "vr-1")
+    assert record.limits == KeyLimits()
+    assert record.limits.providers.is_everything
+
+
+def test_limits_round_trip(store: Store) -> None:
+    added = store.keys.add("ci", _hash("vr-2"), "vr-2", _limits())
+    assert added.limits == _limits()
+    assert store.keys.get("ci").limits == _limits()
+    assert store.keys.list() == (added,)
+
+
+def test_all_none_and_lists_stay_distinct(store: Store) -> None:
+    limits = KeyLimits(providers=AccessList.everything(), combos=AccessList.nothing())
+    store.keys.add("ci", _hash("vr-2"), "vr-2", limits)
+    got = store.keys.get("ci").limits
+    assert got.providers.names is None
+    assert got.combos.names == frozenset()
+
+
+def test_set_limits_replaces_them_and_bumps_the_config_version(store: Store) -> None:
+    store.keys.add("ci", _hash("vr-2"), "vr-2")
+    before = store.config_version()
+    changed = store.keys.set_limits("ci", _limits())
+    assert changed.limits == _limits()
+    assert store.keys.get("ci") == changed
+    assert store.config_version() > before
+    store.keys.set_limits("ci", KeyLimits())
+    assert store.keys.get("ci").limits == KeyLimits()
+
+
+def test_set_limits_and_get_need_an_active_key(store: Store) -> None:
+    store.keys.add("ci", _hash("vr-2"), "vr-2")
+    store.keys.revoke("ci")
+    with pytest.raises(NotFound):
+        store.keys.set_limits("ci", _limits())
+    with pytest.raises(NotFound):
+        store.keys.get("ci")

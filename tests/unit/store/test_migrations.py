@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import inspect, text
 
-from app.core.records import ProviderRecord, WireFormat
+from app.core.records import KeyLimits, ProviderRecord, WireFormat
 from app.store.db import Database
 from app.store.repos import Store
 from tests.unit.store.conftest import HEAD
@@ -76,3 +76,25 @@ def test_upgrade_from_0001_keeps_the_data(empty_db: Database) -> None:
     assert store.config_version() == 41
     # The new table works right away.
     assert store.usage.recent() == ()
+    # 0004: a key from before access lists allows everything, without limits.
+    assert key.limits == KeyLimits()
+
+
+def test_upgrade_from_0003_keeps_usage_rows(empty_db: Database) -> None:
+    empty_db.migrate("0003")
+    ts = _timestamp_literal(empty_db)
+    with empty_db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO usage (request_id, started_at, api_key_name, client_format, provider_id, "
+                "account_id, model, status, latency_ms, stream, input_tokens, output_tokens, error) "
+                f"VALUES ('r1', {ts}, 'laptop', 'openai', 'openai', 1, 'gpt-a', 200, 12.5, TRUE, 10, 5, NULL)"
+            )
+        )
+    empty_db.migrate()
+    store = Store(empty_db)
+    (row,) = store.usage.recent()
+    assert (row.request_id, row.api_key_name, row.input_tokens, row.output_tokens) == ("r1", "laptop", 10, 5)
+    assert row.started_at == CREATED
+    assert (row.attempts, row.cost_usd, row.client_app, row.cached_tokens) == (0, None, None, None)
+    assert store.usage.spend_by_key(CREATED) == {"laptop": 0.0}

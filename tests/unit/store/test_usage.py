@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from app.core.errors import StoreError
-from app.core.records import UsageRecord, UsageSummaryRow, WireFormat
+from app.core.records import UsageDimension, UsagePoint, UsageRecord, UsageSummaryRow, WireFormat
 from app.store.repos import Store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -106,3 +106,138 @@ def test_summary_since(store: Store) -> None:
     (row,) = store.usage.summary(since=since.astimezone(timezone(timedelta(hours=-5))))
     assert row.requests == 2
     assert store.usage.summary(since=T0 + timedelta(days=1)) == ()
+
+
+# --- the fields added for accounting, and the grouped queries --------------------------------------
+
+
+def full(
+    n: int,
+    *,
+    day: int = 1,
+    key: str | None = "laptop",
+    app: str | None = "claude-cli",
+    provider_id: str | None = "anthropic",
+    model: str = "combo/best",
+    upstream_model: str | None = "claude-opus-4-7",
+    status: int = 200,
+    cost: float | None = 0.25,
+    ttft: float | None = 100.0,
+) -> UsageRecord:
+    return UsageRecord(
+        request_id=f"full-{n}",
+        started_at=datetime(2026, 3, day, 23, 59, 59, tzinfo=UTC),
+        api_key_name=key,
+        client_format=WireFormat.ANTHROPIC,
+        provider_id=provider_id,
+        account_id=3,
+        model=model,
+        status=status,
+        latency_ms=200.0 + n,
+        stream=True,
+        input_tokens=1000,
+        output_tokens=100,
+        client_app=app,
+        upstream_model=upstream_model,
+        cached_tokens=600,
+        cache_write_tokens=50,
+        reasoning_tokens=20,
+        cost_usd=cost,
+        ttft_ms=ttft,
+        attempts=2,
+    )
+
+
+def test_accounting_fields_round_trip(store: Store) -> None:
+    record = full(1)
+    store.usage.add_many([record])
+    assert store.usage.recent() == (record,)
+
+
+def test_rows_from_before_0004_read_with_defaults(store: Store) -> None:
+    store.usage.add_many([usage(1)])
+    (got,) = store.usage.recent()
+    assert got.attempts == 0
+    assert got.cost_usd is None and got.client_app is None
+
+
+def test_totals_by_day_use_utc_days(store: Store) -> None:
+    store.usage.add_many([full(1, day=1), full(2, day=1, status=502, cost=None, ttft=None), full(3, day=2)])
+    rows = store.usage.totals(UsageDimension.DAY)
+    assert [r.group for r in rows] == ["2026-03-01", "2026-03-02"]
+    first = rows[0]
+    assert (first.requests, first.errors) == (2, 1)
+    assert (first.input_tokens, first.output_tokens, first.cached_tokens, first.reasoning_tokens) == (
+        2000,
+        200,
+        1200,
+        40,
+    )
+    assert first.cost_usd == pytest.approx(0.25)
+    assert first.avg_latency_ms == pytest.approx(201.5)
+    assert first.avg_ttft_ms == pytest.approx(100.0)  # the failed request has none
+
+
+@pytest.mark.parametrize(
+    ("by", "expected"),
+    [
+        (UsageDimension.KEY, [("ci", 3, 0.75), ("laptop", 1, 0.25), (None, 1, 0.0)]),
+        (UsageDimension.APP, [("codex", 3, 0.75), ("claude-cli", 1, 0.25), (None, 1, 0.0)]),
+        (UsageDimension.PROVIDER, [("anthropic", 4, 1.0), (None, 1, 0.0)]),
+        # The model served where there was one, else the name asked for.
+        (UsageDimension.MODEL, [("claude-opus-4-7", 4, 1.0), ("combo/best", 1, 0.0)]),
+    ],
+)
+def test_totals_by_dimension(
+    store: Store, by: UsageDimension, expected: list[tuple[str | None, int, float]]
+) -> None:
+    store.usage.add_many(
+        [
+            full(1),
+            full(2, key="ci", app="codex"),
+            full(3, key="ci", app="codex"),
+            full(4, key="ci", app="codex"),
+            full(5, key=None, app=None, provider_id=None, upstream_model=None, status=401, cost=None),
+        ]
+    )
+    got = [(r.group, r.requests, round(r.cost_usd, 6)) for r in store.usage.totals(by)]
+    assert got == expected
+
+
+def test_totals_between(store: Store) -> None:
+    store.usage.add_many([full(1, day=1), full(2, day=2), full(3, day=3)])
+    rows = store.usage.totals(
+        UsageDimension.DAY,
+        since=datetime(2026, 3, 2, tzinfo=UTC),
+        until=datetime(2026, 3, 3, tzinfo=UTC),
+    )
+    assert [r.group for r in rows] == ["2026-03-02"]
+    assert store.usage.totals(UsageDimension.KEY, since=datetime(2027, 1, 1, tzinfo=UTC)) == ()
+
+
+def test_daily_points_for_charts(store: Store) -> None:
+    store.usage.add_many([full(1, day=1), full(2, day=1, key="ci"), full(3, day=2, key="ci")])
+    assert store.usage.daily() == (
+        UsagePoint("2026-03-01", None, requests=2, input_tokens=2000, output_tokens=200, cost_usd=0.5),
+        UsagePoint("2026-03-02", None, requests=1, input_tokens=1000, output_tokens=100, cost_usd=0.25),
+    )
+    assert store.usage.daily(UsageDimension.KEY) == (
+        UsagePoint("2026-03-01", "ci", requests=1, input_tokens=1000, output_tokens=100, cost_usd=0.25),
+        UsagePoint("2026-03-01", "laptop", requests=1, input_tokens=1000, output_tokens=100, cost_usd=0.25),
+        UsagePoint("2026-03-02", "ci", requests=1, input_tokens=1000, output_tokens=100, cost_usd=0.25),
+    )
+
+
+def test_spend_by_key(store: Store) -> None:
+    store.usage.add_many(
+        [full(1, day=1), full(2, day=2), full(3, day=2, key="ci", cost=None), full(4, key=None)]
+    )
+    assert store.usage.spend_by_key(datetime(2026, 3, 2, tzinfo=UTC)) == {"laptop": 0.25, "ci": 0.0}
+    assert store.usage.spend_by_key(datetime(2026, 3, 1, tzinfo=UTC)) == {"laptop": 0.5, "ci": 0.0}
+
+
+def test_delete_before(store: Store) -> None:
+    store.usage.add_many([full(1, day=1), full(2, day=2), full(3, day=3)])
+    assert store.usage.delete_before(datetime(2026, 3, 3, tzinfo=UTC)) == 2
+    assert [r.request_id for r in store.usage.recent()] == ["full-3"]
+    assert store.usage.delete_before(datetime(2026, 3, 3, tzinfo=UTC)) == 0
