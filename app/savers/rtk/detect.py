@@ -91,6 +91,10 @@ def _program_kind(words: list[str]) -> Kind | None:
     if not words:
         return None
     program = words[0].rsplit("/", 1)[-1]
+    if program == "jq" or any(
+        word in ("--json", "--format=json", "-ojson", "--output=json") for word in words
+    ):
+        return Kind.JSON
     rest = [word for word in words[1:] if not word.startswith("-")]
     if program in ("python", "python3") and len(words) > 2 and words[1] == "-m":
         program, rest = words[2], words[3:]
@@ -179,7 +183,7 @@ _SNIFFERS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     (Kind.LS, re.compile(r"\A(total \d+\n)?[-dl][-rwxsStT]{9}[.+@]?\s+\d+\s")),
 )
 _NUMBERED_SOURCE = re.compile(r"^\s*\d+(→|\t)")
-_GREP_LINE = re.compile(r"^[^\s:][^:]*:\d+[:-]")
+_GREP_LINE = re.compile(r"^[^\s:][^:\s]*:\d+[:-]")
 _PATH_LINE = re.compile(r"^\.{0,2}/?[\w.@+-]+(/[\w.@+ -]+)*/?$")
 
 

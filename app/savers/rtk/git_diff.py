@@ -21,20 +21,19 @@ _DROPPED_HEADERS = ("index ", "--- ", "+++ ")
 
 
 def _keep_context(body: list[str]) -> list[str]:
-    """Changed lines plus CONTEXT context lines around each; a gap inside the hunk becomes `⋯`."""
-    changed = [i for i, line in enumerate(body) if line[:1] in "+-\\"]
-    if not changed:
-        return []
-    keep: set[int] = set()
-    for i in changed:
-        keep.update(range(max(0, i - CONTEXT), min(len(body), i + CONTEXT + 1)))
+    """Changed lines plus CONTEXT (one) context line around each; a gap inside the hunk becomes `⋯`."""
+    changed = [line.startswith(("+", "-", "\\")) for line in body]
+    last = len(body) - 1
     out: list[str] = []
-    last = -1
-    for i in sorted(keep):
-        if last >= 0 and i > last + 1:
-            out.append("⋯")
-        out.append(clip(body[i], 300))
-        last = i
+    gap = False
+    for i, line in enumerate(body):
+        if changed[i] or (i > 0 and changed[i - 1]) or (i < last and changed[i + 1]):
+            if gap and out:
+                out.append("⋯")
+            gap = False
+            out.append(line if len(line) <= 300 else clip(line, 300))
+        else:
+            gap = True
     return out
 
 

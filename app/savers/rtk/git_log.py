@@ -11,6 +11,14 @@ MAX_COMMITS = 200
 BODY_LINES = 3
 
 _COMMIT = re.compile(r"^commit ([0-9a-f]{7,40})(.*)$")
+# git's default date, `Wed Nov 25 10:12:01 2026 +0000`, becomes `2026-11-25 10:12 +0000`.
+_DEFAULT_DATE = re.compile(r"^\w{3} (\w{3}) (\d{1,2}) (\d{2}:\d{2}):\d{2} (\d{4}) ([+-]\d{4})$")
+_MONTHS = {
+    m: f"{i:02d}"
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
 _FIELD = re.compile(r"^(Author|Date|Merge|AuthorDate|Commit|CommitDate):\s+(.*)$")
 
 
@@ -39,6 +47,10 @@ def compress(text: str) -> str:
             value = field.group(2)
             if field.group(1) == "Author":
                 value = re.sub(r"\s*<[^>]*>$", "", value)  # the e-mail address rarely matters to the model
+            date = _DEFAULT_DATE.match(value)
+            if date and date.group(1) in _MONTHS:
+                month, day, clock, year, zone = date.groups()
+                value = f"{year}-{_MONTHS[month]}-{int(day):02d} {clock} {zone}"
             header.append(value)
             continue
         stripped = line.strip()

@@ -17,6 +17,8 @@ _SECTION = re.compile(r"^={3,} (.*?) ={3,}$")
 _TITLE = re.compile(r"^_{3,} (.*?) _{3,}$")
 _SUBSECTION = re.compile(r"^-{3,} (.*?) -{3,}$")
 _LOCATION = re.compile(r"^\S+?:\d+: \S")
+# pytest -v: one line per test; only failures and errors are kept.
+_VERBOSE = re.compile(r"^\S+::\S.*? (PASSED|SKIPPED|XFAIL|XPASS|FAILED|ERROR)(?: .*)?$")
 _PROGRESS = re.compile(r"^(\S+\.py)\s+([.sxXFE]+)\s*(\[\s*\d+%\])?$")
 _HEADER_NOISE = re.compile(
     r"^(platform |cachedir: |rootdir: |configfile: |plugins: |testpaths: |asyncio: |hypothesis profile|Using --randomly-seed)"
@@ -77,6 +79,11 @@ def compress(text: str) -> str:
                 out.append("  " + clip(line.strip(), 200))
             continue
         if section.startswith("test session starts"):
+            verbose = _VERBOSE.match(line)
+            if verbose:
+                if verbose.group(1) in ("FAILED", "ERROR"):
+                    out.append(line.split("  [", 1)[0].rstrip())
+                continue
             progress = _PROGRESS.match(line)
             if progress:
                 if "F" in progress.group(2) or "E" in progress.group(2):

@@ -24,5 +24,12 @@ def clip(line: str, width: int = 200) -> str:
     return f"{line[:width]}… (+{len(line) - width} chars)"
 
 
+_PROGRESS_TAIL = re.compile(r"\s+\[\s*\d+%\]$")
+
+
 def error_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.split("\n") if ERROR_LINE.search(line)]
+    """The error lines of `text`, without what a filter may shorten around them: the rulers of
+    `=== 2 failed ===` and the padding and percentage of a `pytest -v` line."""
+    return [
+        _PROGRESS_TAIL.sub("", line).strip(" =_-\t") for line in text.split("\n") if ERROR_LINE.search(line)
+    ]
