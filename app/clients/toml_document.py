@@ -19,8 +19,9 @@ class TomlDocument:
         try:
             return tomlkit.parse(text)
         except tomlkit.exceptions.ParseError as exc:
-            reason = str(exc).split(" at line ")[0]
-            raise ConfigFileBroken(path, reason, exc.line, exc.col) from None
+            reason = str(exc).split(" at line ")[0].rstrip(".")
+            # tomlkit counts columns from 0; editors (and our other formats) from 1.
+            raise ConfigFileBroken(path, reason, exc.line, exc.col + 1) from None
 
     def check(self, path: Path, text: str) -> None:
         self._parse(path, text)
