@@ -62,12 +62,14 @@ def run(commands: AdminCommands, args: argparse.Namespace) -> int:
         if args.list:
             return _list(service, out)
         if args.restore_all:
-            outcomes = service.restore_all()
-            if not outcomes:
+            everything = service.restore_all()
+            if not everything.restored and not everything.failed:
                 print("No tool was configured by VansRoute; nothing to restore.", file=out)
-            for outcome in outcomes:
+            for outcome in everything.restored:
                 _print_restore(outcome, out)
-            return EXIT_OK
+            for tool, why in everything.failed:
+                print(f"error: {tool} was not restored: {why}", file=err)
+            return EXIT_FAILURE if everything.failed else EXIT_OK
         if args.status:
             return _status(service, args.tool, out)
         if args.restore:

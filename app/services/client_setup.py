@@ -19,7 +19,7 @@ from app.clients.backups import BackupStore
 from app.clients.errors import NotConfigured
 from app.clients.spec import ClientSpec, ClientStatus, GatewayTarget, ModelMapping
 from app.clients.writer import RestoreResult
-from app.core.errors import ConfigError, NotFound
+from app.core.errors import ConfigError, NotFound, VansRouteError
 from app.gateway.auth import hash_key
 from app.services.admin import AdminService
 from app.services.config import AppConfig
@@ -30,6 +30,7 @@ __all__ = [
     "ClientSetupService",
     "ConfigureResult",
     "ModelMapping",
+    "RestoreAll",
     "RestoreOutcome",
     "parse_models",
 ]
@@ -54,6 +55,12 @@ class RestoreOutcome:
     name: str
     files: tuple[RestoreResult, ...]
     key_revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreAll:
+    restored: tuple[RestoreOutcome, ...]
+    failed: tuple[tuple[str, str], ...]  # (tool, why)
 
 
 def parse_models(values: list[str] | tuple[str, ...]) -> ModelMapping:
@@ -184,15 +191,20 @@ class ClientSetupService:
         _log.info("restored %s (%d file(s))", spec.name, len(results))
         return RestoreOutcome(spec.id, spec.name, tuple(results), revoked)
 
-    def restore_all(self) -> tuple[RestoreOutcome, ...]:
-        """Every tool VansRoute configured (for uninstallers): files back, tool keys revoked."""
+    def restore_all(self) -> RestoreAll:
+        """Every tool VansRoute configured (for uninstallers): files back, tool keys revoked. One
+        tool that cannot be restored (a file broken since) does not stop the others."""
         configured = {state.tool for state in self._backups.configured()}
         keyed = {spec.id for spec in registry.CLIENTS if self._active_key(spec.key_name)}
-        outcomes = []
+        outcomes: list[RestoreOutcome] = []
+        failures: list[tuple[str, str]] = []
         for spec in registry.CLIENTS:
             if spec.id in configured or spec.id in keyed:
-                outcomes.append(self.restore(spec.id))
-        return tuple(outcomes)
+                try:
+                    outcomes.append(self.restore(spec.id))
+                except (VansRouteError, OSError) as exc:
+                    failures.append((spec.id, str(exc)))
+        return RestoreAll(tuple(outcomes), tuple(failures))
 
     # --- keys ---------------------------------------------------------------------------------------
 
