@@ -351,3 +351,37 @@ async def test_a_broken_file_is_left_alone_with_a_clear_error(gateway: Gateway, 
     )
     assert settings.read_bytes() == original
     assert key_state(gateway, "tool.claude-code") == [], "no key for a tool that was not configured"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["configure"], "name a tool"),
+        (["configure", "vim"], "unknown tool 'vim'"),
+        (["configure", "codex", "--model", "tiny=x"], "unknown model role"),
+        (["configure", "opencode"], "--model"),
+        (["configure", "codex", "--restore"], "not configured by VansRoute"),
+        (["configure", "--list", "codex"], "take no tool"),
+        (["configure", "codex", "--status", "--model", "a"], "--model is for configuring"),
+    ],
+)
+async def test_bad_configure_input_is_a_clear_error(
+    gateway: Gateway, tmp_path: Path, args: list[str], fragment: str
+) -> None:
+    result = await vansroute(gateway, tmp_path / "home", *args)
+    assert result.code == 2, result
+    assert fragment in result.err and "Traceback" not in result.err, result.err
+
+
+async def test_cursor_shows_values_to_copy_with_its_own_key(gateway: Gateway, tmp_path: Path) -> None:
+    result = await vansroute(
+        gateway, tmp_path / "home", "configure", "cursor", "--model", "ant/claude-fake-1"
+    )
+    assert result.code == 0, result
+    values = dict(line.split(": ", 1) for line in result.out.strip().splitlines())
+    assert values["Override OpenAI Base URL"] == gateway.v1
+    await gateway.wait_for_config()
+    assert await gateway_accepts(gateway, values["OpenAI API Key"]) == 200
+    assert key_state(gateway, "tool.cursor") == [False]
+    assert (await vansroute(gateway, tmp_path / "home", "configure", "cursor", "--restore")).code == 0
+    assert key_state(gateway, "tool.cursor") == [True]
