@@ -134,9 +134,12 @@ def _program_kind(words: list[str]) -> Kind | None:
 def from_command(command: str) -> Kind | None:
     """The kind of the first recognised program in a shell command (`cd x && git diff | head`)."""
     for chain in _SEGMENT.split(command):
-        # A pipeline's output is its last stage's, but filters like head/grep keep the first's shape.
-        first = chain.split("|", 1)[0]
+        # A pipeline's output is its last stage's, but filters like head/grep keep the first's shape;
+        # only jq at the end changes it (to JSON).
+        first, *rest = chain.split("|")
         kind = _program_kind(_words(first))
+        if kind is None and any(_words(stage)[:1] == ["jq"] for stage in rest):
+            kind = Kind.JSON
         if kind is not None:
             return kind
     return None

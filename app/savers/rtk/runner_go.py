@@ -1,5 +1,8 @@
-"""go test: `=== RUN`/`PAUSE`/`CONT` and passing `--- PASS` lines dropped; failures with their
-indented output, `panic:` traces, package `ok`/`FAIL` lines and the final status kept."""
+"""go test: `=== RUN`/`PAUSE`/`CONT` lines and passing tests (with the output they printed) dropped;
+failures with their output, `panic:` traces, package `ok`/`FAIL` lines and the final status kept.
+
+With -v a test's output comes before its `--- PASS`/`--- FAIL` verdict, so it is held until the
+verdict says whether it is kept."""
 
 from __future__ import annotations
 
@@ -7,21 +10,27 @@ import re
 
 from app.savers.rtk.text import clip
 
-_NOISE = re.compile(r"^\s*(=== (RUN|PAUSE|CONT|NAME)\s|--- (PASS|SKIP):|PASS$)")
+_START = re.compile(r"^\s*=== (RUN|PAUSE|CONT|NAME)\s")
+_PASSED = re.compile(r"^\s*--- (PASS|SKIP):")
 
 
 def compress(text: str) -> str:
     out: list[str] = []
-    passing_block = False
+    pending: list[str] = []
     for line in text.split("\n"):
-        if not line.strip():
+        if not line.strip() or line == "PASS":
             continue
-        if _NOISE.match(line):
-            # Output indented under a passing test belongs to it; drop it with the test.
-            passing_block = "--- PASS" in line or "--- SKIP" in line
+        if _START.match(line):
             continue
-        if passing_block and line.startswith((" ", "\t")):
+        if _PASSED.match(line):
+            pending = []
             continue
-        passing_block = False
-        out.append(clip(line.rstrip(), 300))
+        line = clip(line.rstrip(), 300)
+        if line.startswith((" ", "\t")) and not line.lstrip().startswith("--- FAIL"):
+            pending.append(line)
+            continue
+        out.extend(pending)
+        pending = []
+        out.append(line)
+    out.extend(pending)
     return "\n".join(out)

@@ -28,11 +28,11 @@ def compress(text: str) -> str:
                 skipped += 1
                 continue
             if skipped:
-                out.append("  " * (skip_below + 1) + omitted(skipped, "entries"))
+                out.append("  " * (skip_below + 2) + omitted(skipped, "entries"))
             skip_below = None
         out.append("  " * (depth + 1) + name)
         if name.rstrip("/") in NOISE_DIRS:
             skip_below, skipped = depth, 0
     if skip_below is not None and skipped:
-        out.append("  " * (skip_below + 1) + omitted(skipped, "entries"))
+        out.append("  " * (skip_below + 2) + omitted(skipped, "entries"))
     return "\n".join(out)

@@ -70,6 +70,7 @@ def tool_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[st
     sh("git add src/pkg/mod1.py", repo)
     commands = {
         "git-log-patch": "git log -p -2",
+        "git-show": "git show",
         "git-diff": "git diff",
         "git-status": "git status",
         "git-log": "git log",
