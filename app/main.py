@@ -93,10 +93,32 @@ def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     return _run_loop(lambda: run_headless(runtime))
 
 
+def selftest() -> int:
+    """`vansroute --selftest`: every part an installed or frozen copy needs; exit 0 when all work."""
+    from app.services.selftest import run_selftest
+
+    def qt() -> str:
+        # Imported only here: the rest of the self-test, like headless mode, runs without Qt.
+        from app.ui.selftest_qt import check_qt
+
+        return check_qt()
+
+    report = run_selftest(extra=(("qt", qt),))
+    print("\n".join(report.lines()), flush=True)
+    return EXIT_OK if report.ok else EXIT_FAILURE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="check that this installation works (catalogue, keyring, database, gateway, Qt); exit 0 or 1",
+    )
     args = parser.parse_args(argv)
     environ = os.environ
+    if args.selftest:
+        return selftest()
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
