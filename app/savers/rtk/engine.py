@@ -10,13 +10,14 @@
 - Pure and deterministic: the same (text, call, is_error) always gives the same output, which is what
   keeps a conversation's prefix byte-identical from turn to turn. That also makes it safe to memoise:
   the history is re-sent every turn, and each old result is then a dictionary hit instead of a rescan.
+  The memo is bounded by characters, not entries (one tool result can be megabytes).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from app.savers.rtk import (
     build_log,
@@ -42,7 +43,7 @@ from app.savers.rtk.text import error_lines
 
 MIN_CHARS = 500
 MAX_CHARS = 10 * 1024 * 1024
-MEMO_ENTRIES = 2048
+MEMO_CHARS = 32 * 1024 * 1024  # originals and results held by the memo, at most
 
 FILTERS: Mapping[Kind, Callable[[str], str]] = {
     Kind.GIT_DIFF: git_diff.compress,
@@ -77,8 +78,7 @@ def _keeps_errors(original: str, compressed: str) -> bool:
     return all(line in compressed for line in error_lines(original))
 
 
-@lru_cache(maxsize=MEMO_ENTRIES)
-def compress_output(text: str, call: ToolCall = ToolCall(), is_error: bool = False) -> Outcome:
+def compress_uncached(text: str, call: ToolCall = ToolCall(), is_error: bool = False) -> Outcome:
     unchanged = Outcome(None, text)
     if not MIN_CHARS <= len(text) <= MAX_CHARS:
         return unchanged
@@ -91,3 +91,58 @@ def compress_output(text: str, call: ToolCall = ToolCall(), is_error: bool = Fal
     if is_error and not _keeps_errors(text, out):
         return unchanged
     return Outcome(kind, out)
+
+
+_Key = tuple[str, ToolCall, bool]
+
+
+class _Memo:
+    """Least-recently-used outcomes, bounded by the characters they hold."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self._entries: OrderedDict[_Key, Outcome] = OrderedDict()
+        self._chars = 0
+
+    @staticmethod
+    def _size(key: _Key, outcome: Outcome) -> int:
+        return len(key[0]) + (len(outcome.text) if outcome.kind is not None else 0)
+
+    def get(self, key: _Key) -> Outcome | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: _Key, outcome: Outcome) -> None:
+        size = self._size(key, outcome)
+        if size > self.max_chars // 4 or key in self._entries:
+            return
+        self._entries[key] = outcome
+        self._chars += size
+        while self._chars > self.max_chars:
+            old_key, old = self._entries.popitem(last=False)
+            self._chars -= self._size(old_key, old)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._chars = 0
+
+
+_memo = _Memo(MEMO_CHARS)
+
+
+def clear_memo() -> None:
+    _memo.clear()
+
+
+def compress_output(text: str, call: ToolCall = ToolCall(), is_error: bool = False) -> Outcome:
+    """compress_uncached, remembered: old results re-sent with every turn cost a lookup."""
+    if len(text) < MIN_CHARS:
+        return Outcome(None, text)
+    key = (text, call, is_error)
+    found = _memo.get(key)
+    if found is None:
+        found = compress_uncached(text, call, is_error)
+        _memo.put(key, found)
+    return found

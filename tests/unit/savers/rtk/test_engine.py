@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.savers.rtk.detect import ToolCall
-from app.savers.rtk.engine import FILTERS, MAX_CHARS, MIN_CHARS, compress_output
+from app.savers.rtk.engine import FILTERS, MAX_CHARS, MIN_CHARS, _Memo, compress_output, compress_uncached
 from app.savers.rtk.kinds import Kind
 
 LINES = st.lists(
@@ -59,11 +59,11 @@ CALLS = st.sampled_from(
 @given(lines=LINES, call=CALLS, is_error=st.booleans())
 def test_never_longer_never_empty_always_the_same(lines: list[str], call: ToolCall, is_error: bool) -> None:
     text = "\n".join(lines) * (1 + MIN_CHARS // max(1, len("\n".join(lines))))
-    first = compress_output.__wrapped__(text, call, is_error)
+    first = compress_uncached(text, call, is_error)
     assert first.text.strip() or not text.strip()
     assert len(first.text) <= len(text)
     assert (first.kind is None) == (first.text is text)
-    assert compress_output.__wrapped__(text, call, is_error) == first
+    assert compress_uncached(text, call, is_error) == first
 
 
 def test_every_kind_but_source_has_a_filter() -> None:
@@ -95,3 +95,18 @@ def test_source_files_are_never_touched() -> None:
     text = "".join(f"{i:6}→line {i}\n" for i in range(400))
     assert compress_output(text, ToolCall("Read")).kind is None
     assert compress_output(text, ToolCall()).kind is None
+
+
+def test_the_memo_gives_the_same_outcome_and_is_bounded_by_characters() -> None:
+    text = "".join(f"./src/dir{i % 7}/file{i}.py\n" for i in range(200))
+    first = compress_output(text, ToolCall("Bash", "find ."))
+    assert first.kind == Kind.FIND
+    assert compress_output(text, ToolCall("Bash", "find .")) is first  # a hit: no second scan
+    memo = _Memo(max_chars=40_000)
+    outcomes = [compress_uncached(text + f"./x{i}\n") for i in range(20)]
+    for i, outcome in enumerate(outcomes):
+        memo.put((text + f"./x{i}\n", ToolCall(), False), outcome)
+    assert memo.get((text + "./x0\n", ToolCall(), False)) is None  # evicted
+    assert memo.get((text + "./x19\n", ToolCall(), False)) is outcomes[19]
+    memo.put(("y" * 12_000, ToolCall(), False), compress_uncached("y" * 12_000))  # over a quarter: not kept
+    assert memo.get(("y" * 12_000, ToolCall(), False)) is None
