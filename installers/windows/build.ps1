@@ -1,9 +1,9 @@
 # Builds the Windows one-folder bundle and its installer:
 #   dist\vansroute\  and  dist\VansRoute-<version>-windows-x64-setup.exe
-# Needs: Python with the project installed with the `build` extra, and Inno Setup 6 (iscc on PATH or
-# in its default folder; `choco install innosetup` on a CI runner).
+# Needs what installers\windows\prepare.ps1 sets up: .venv with the `build` extra, and Inno Setup 6
+# (iscc on PATH or in its default folder).
 #   powershell -ExecutionPolicy Bypass -File installers\windows\build.ps1 [-Python C:\path\python.exe]
-param([string]$Python = "python")
+param([string]$Python = ".venv\Scripts\python.exe")
 $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..\..")
 
