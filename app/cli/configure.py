@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli import AdminCommands, config_from
 from app.cli.output import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, table
-from app.services.client_setup import ClientSetupService, RestoreOutcome, parse_models
+
+if TYPE_CHECKING:
+    from app.services.client_setup import ClientSetupService, RestoreOutcome
 
 COMMANDS = frozenset({"configure"})
 
@@ -45,6 +47,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(commands: AdminCommands, args: argparse.Namespace) -> int:
+    # Imported here: every `vansroute` command builds the parser, only this one needs the writers.
+    from app.services.client_setup import ClientSetupService
+
     config = config_from(args, os.environ)
     service = ClientSetupService(commands.admin, config, environ=os.environ)
     out, err = commands.out, commands.err
@@ -83,6 +88,8 @@ def run(commands: AdminCommands, args: argparse.Namespace) -> int:
 
 
 def _configure(service: ClientSetupService, args: argparse.Namespace, out: Any, err: Any) -> int:
+    from app.services.client_setup import parse_models
+
     result = service.configure(args.tool, parse_models(args.model), dry_run=args.dry_run)
     if result.dry_run:
         if result.diff:
