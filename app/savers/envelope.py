@@ -5,8 +5,17 @@
     Output:
     <the output>
 
-or the older JSON form `{"output": "...", "metadata": {"exit_code": 1, ...}}`. Only the output is
-compressed; the header is kept as it was, and a non-zero exit code makes the result an error result.
+or the older JSON form `{"output": "...", "metadata": {"exit_code": 1, ...}}`, and Gemini CLI's
+
+    Command: git diff
+    Directory: (root)
+    Output: <the output>
+    Error: (none)
+    Exit Code: 0
+    Signal: (none) …
+
+Only the output is compressed; the rest is kept as it was, and a non-zero exit code (or an error)
+makes the result an error result.
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ import orjson
 _HEADER_END = "\nOutput:\n"
 _EXIT = re.compile(r"(?:Exit code:|exited with code)\s*(-?\d+)", re.I)
 HEADER_CHARS = 400
+_GEMINI_HEAD = re.compile(r"\ACommand: [^\n]*\n(?:Directory: [^\n]*\n)?Output: ")
+_GEMINI_TAIL = re.compile(r"\nError: ([^\n]*)\nExit Code: ([^\n]*)(?:\n[A-Z][\w ]*: [^\n]*)*\n?\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +49,17 @@ def open_envelope(text: str) -> Envelope | None:
             inner=text[len(header) :],
             failed=exit_code is not None and exit_code.group(1) != "0",
             rebuild=lambda inner: header + inner,
+        )
+    head = _GEMINI_HEAD.match(text)
+    if head:
+        tail = _GEMINI_TAIL.search(text, head.end())
+        if tail is None:
+            return None
+        prefix, suffix = text[: head.end()], text[tail.start() :]
+        return Envelope(
+            inner=text[head.end() : tail.start()],
+            failed=tail.group(1) != "(none)" or tail.group(2) not in ("0", "(none)"),
+            rebuild=lambda inner: prefix + inner + suffix,
         )
     if text.startswith('{"output":'):
         try:

@@ -94,6 +94,14 @@ def responses(turns: list[Turn]) -> dict[str, Any]:
     return {"model": "gpt-5-codex", "instructions": "You are Codex.", "input": items}
 
 
+def shell(command: str, output: str) -> str:
+    """Gemini CLI's run_shell_command result."""
+    return (
+        f"Command: {command}\nDirectory: (root)\nOutput: {output.rstrip()}\nError: (none)\nExit Code: 0\n"
+        "Signal: (none)\nBackground PIDs: (none)\nProcess Group PGID: 4242"
+    )
+
+
 def gemini(turns: list[Turn]) -> dict[str, Any]:
     contents: list[dict[str, Any]] = [{"role": "user", "parts": [{"text": "Review the project."}]}]
     for command, output in turns:
@@ -107,7 +115,12 @@ def gemini(turns: list[Turn]) -> dict[str, Any]:
             {
                 "role": "user",
                 "parts": [
-                    {"functionResponse": {"name": "run_shell_command", "response": {"output": output}}}
+                    {
+                        "functionResponse": {
+                            "name": "run_shell_command",
+                            "response": {"output": shell(command, output)},
+                        }
+                    }
                 ],
             }
         )
