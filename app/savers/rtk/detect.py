@@ -181,7 +181,7 @@ _SNIFFERS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
             re.M,
         ),
     ),
-    (Kind.NPM, re.compile(r"^(npm (WARN|ERR!|warn|error|notice)\b|added \d+ packages?)", re.M)),
+    (Kind.NPM, re.compile(r"^(npm (WARN|ERR!|warn|error|notice|http)\b|added \d+ packages?)", re.M)),
     (Kind.TREE, re.compile(r"^(│|\s)*(├──|└──) ", re.M)),
     (Kind.LS, re.compile(r"\A(total \d+\n)?[-dl][-rwxsStT]{9}[.+@]?\s+\d+\s")),
 )
