@@ -53,12 +53,17 @@ def run(commands: AdminCommands, args: argparse.Namespace) -> int:
     config = config_from(args, os.environ)
     service = ClientSetupService(commands.admin, config, environ=os.environ)
     out, err = commands.out, commands.err
+    if args.status and not args.tool:
+        args.list = True  # status of every tool
     needs_tool = not (args.list or args.restore_all)
     if needs_tool and not args.tool:
         print("error: name a tool (see `vansroute configure --list`)", file=err)
         return EXIT_BAD_INPUT
-    if not needs_tool and (args.tool or args.model):
-        print("error: --list and --restore-all take no tool or --model", file=err)
+    if not needs_tool and args.model:
+        print("error: --list and --restore-all take no --model", file=err)
+        return EXIT_BAD_INPUT
+    if (args.list or args.restore_all) and args.tool:
+        print("error: --list and --restore-all take no tool", file=err)
         return EXIT_BAD_INPUT
     if args.model and (args.status or args.restore):
         print("error: --model is for configuring, not with --status or --restore", file=err)

@@ -1,8 +1,10 @@
 """Claude Code: the `env` block of ~/.claude/settings.json (plain JSON, read with JSON.parse).
 
 ANTHROPIC_BASE_URL is the root URL (Claude Code appends /v1/messages); the key goes in
-ANTHROPIC_AUTH_TOKEN, sent as a Bearer token, and ANTHROPIC_API_KEY is removed while we are
-configured (with both set Claude Code asks which one to use). Every other key is the user's.
+ANTHROPIC_AUTH_TOKEN, sent as a Bearer token. While we are configured, what would override or
+compete with that key is set aside (and put back on restore): ANTHROPIC_API_KEY (with both set
+Claude Code asks which one to use) and an `apiKeyHelper` script (its output would replace our key).
+Every other key is the user's.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from app.clients.spec import ClientSpec, GatewayTarget, ManagedFile
 BASE_URL: KeyPath = ("env", "ANTHROPIC_BASE_URL")
 TOKEN: KeyPath = ("env", "ANTHROPIC_AUTH_TOKEN")
 API_KEY: KeyPath = ("env", "ANTHROPIC_API_KEY")
+KEY_HELPER: KeyPath = ("apiKeyHelper",)
+# Deprecated name of the haiku-tier model; another router's value would shadow the user's choice.
+SMALL_FAST: KeyPath = ("env", "ANTHROPIC_SMALL_FAST_MODEL")
 MODEL_VARS = {
     "default": "ANTHROPIC_MODEL",
     "opus": "ANTHROPIC_DEFAULT_OPUS_MODEL",
@@ -24,11 +29,25 @@ MODEL_VARS = {
     "haiku": "ANTHROPIC_DEFAULT_HAIKU_MODEL",
     "subagent": "CLAUDE_CODE_SUBAGENT_MODEL",
 }
-KEYS: tuple[KeyPath, ...] = (BASE_URL, TOKEN, API_KEY, *(("env", v) for v in MODEL_VARS.values()))
+KEYS: tuple[KeyPath, ...] = (
+    BASE_URL,
+    TOKEN,
+    API_KEY,
+    KEY_HELPER,
+    SMALL_FAST,
+    *(("env", v) for v in MODEL_VARS.values()),
+)
 
 
 def assign(target: GatewayTarget) -> Assignments:
-    values: dict[KeyPath, Any] = {BASE_URL: target.base_url.rstrip("/"), TOKEN: target.key, API_KEY: MISSING}
+    values: dict[KeyPath, Any] = {
+        BASE_URL: target.base_url.rstrip("/"),
+        TOKEN: target.key,
+        API_KEY: MISSING,
+        KEY_HELPER: MISSING,
+    }
+    if target.models.haiku:
+        values[SMALL_FAST] = MISSING
     for role, var in MODEL_VARS.items():
         model = target.models.get(role)
         if model:  # a role the user did not pick keeps whatever the file says

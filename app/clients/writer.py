@@ -67,6 +67,23 @@ def decode(snapshot: FileSnapshot) -> str:
         raise ConfigFileBroken(snapshot.path, f"not UTF-8 text (byte {exc.start})") from None
 
 
+def render(managed: ManagedFile, path: Path, text: str, target: GatewayTarget) -> str:
+    """Pure: the file's new text ("" for no file) with only our keys set for `target`."""
+    return managed.document.render(path, text, managed.assign(target))
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    installed: bool  # the program is on PATH or its config folder exists
+    points_at_us: bool  # every file routes the tool through this gateway
+
+
+def detect(spec: ClientSpec, home: Path, backups: BackupStore, base_url: str) -> Detection:
+    found = status(spec, home, backups, base_url)
+    ours = bool(found.files) and all(f.points_at_us for f in found.files)
+    return Detection(found.installed, ours)
+
+
 def plan(spec: ClientSpec, home: Path, target: GatewayTarget) -> list[FilePlan]:
     """Reads and renders every file of the tool; raises before anything is written if one is broken."""
     plans = []
@@ -75,7 +92,7 @@ def plan(spec: ClientSpec, home: Path, target: GatewayTarget) -> list[FilePlan]:
         text = decode(snapshot)
         if snapshot.exists:
             managed.document.check(snapshot.path, text)
-        new = managed.document.render(snapshot.path, text, managed.assign(target))
+        new = render(managed, snapshot.path, text, target)
         old_secrets = managed.document.read(snapshot.path, text, managed.secret_keys)
         secrets = tuple(s for s in _strings([*old_secrets.values(), target.key]) if s.strip())
         plans.append(FilePlan(managed, snapshot, text, new, secrets))

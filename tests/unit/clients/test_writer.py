@@ -213,3 +213,22 @@ def test_same_gateway_ignores_the_api_suffix() -> None:
     assert writer.same_gateway("http://127.0.0.1:20127/v1/", URL)
     assert writer.same_gateway("http://127.0.0.1:20127/v1beta", URL)
     assert not writer.same_gateway("http://127.0.0.1:20128", URL)
+
+
+def test_detect_sees_the_tool_and_whether_it_points_at_us(home: Path, backups: BackupStore) -> None:
+    assert writer.detect(claude_code.SPEC, home, backups, URL) in (
+        writer.Detection(False, False),
+        writer.Detection(True, False),  # a `claude` on this machine's PATH
+    )
+    settings(home)
+    assert writer.detect(claude_code.SPEC, home, backups, URL) == writer.Detection(True, False)
+    writer.apply(claude_code.SPEC, home, TARGET, backups)
+    assert writer.detect(claude_code.SPEC, home, backups, URL) == writer.Detection(True, True)
+
+
+def test_render_is_pure(home: Path) -> None:
+    managed = claude_code.SPEC.files[0]
+    path = home / "never-written.json"
+    out = writer.render(managed, path, USER_SETTINGS, TARGET)
+    assert out == writer.render(managed, path, USER_SETTINGS, TARGET)
+    assert not path.exists() and orjson.loads(out)["model"] == "opus"
