@@ -24,6 +24,7 @@ from app.cli.output import usd as _usd
 from app.cli.output import when as _when
 from app.core.errors import ConfigError, SecretStoreUnavailable, StoreError, VansRouteError
 from app.core.records import KeyLimits, RequestKind
+from app.routing.accounts import ACCOUNT_STRATEGIES
 from app.services import connection_test
 from app.services.admin import AdminService, KeySource, open_admin
 from app.services.config import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT, AppConfig, load_config
@@ -120,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
         "catalog", parents=[common], help="the built-in providers; with an ID, that provider's models"
     )
     pcat.add_argument("id", nargs="?", default=None)
+    pset = providers.add_parser(
+        "set", parents=[common], help="how requests pick among the provider's accounts"
+    )
+    pset.add_argument("id")
+    pset.add_argument(
+        "--accounts",
+        required=True,
+        choices=ACCOUNT_STRATEGIES,
+        help="fill-first (default): by priority; round-robin; sticky-round-robin: N requests each; "
+        "least-used",
+    )
+    pset.add_argument(
+        "--sticky", type=int, default=None, metavar="N", help="for sticky-round-robin (default 3)"
+    )
     prm = providers.add_parser(
         "remove", parents=[common], help="remove a provider, its accounts and their keys"
     )
@@ -190,7 +205,7 @@ def command_groups() -> tuple[CommandGroup, ...]:
 
 
 # Sub-command families that live in their own modules; each defines COMMANDS, register() and run().
-_GROUP_MODULES: tuple[str, ...] = ("configure", "usage")
+_GROUP_MODULES: tuple[str, ...] = ("configure", "usage", "combos")
 
 
 def _add_limit_options(p: argparse.ArgumentParser) -> None:
@@ -429,6 +444,16 @@ class AdminCommands:
             models,
             empty="no models listed (the provider's model list is used)",
         )
+        return EXIT_OK
+
+    def providers_set(self, args: argparse.Namespace) -> int:
+        record = self.admin.set_account_strategy(args.id, args.accounts, args.sticky)
+        detail = (
+            f" ({record.sticky_requests or 3} requests each)"
+            if record.account_strategy == "sticky-round-robin"
+            else ""
+        )
+        print(f"Provider '{record.id}' now picks accounts {record.account_strategy}{detail}.", file=self.out)
         return EXIT_OK
 
     def providers_remove(self, args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ import orjson
 from aiohttp import web
 
 from app.core.errors import GatewayError, InvalidRequest, NoRouteAvailable, UpstreamError, UpstreamHTTPError
-from app.core.records import WireFormat
+from app.core.records import ApiKeyRecord, WireFormat
 from app.formats import anthropic, signatures
 from app.formats.adapter import ErrorInfo, FormatAdapter
 from app.formats.ir import Drop, Reasoning, Request, Response, StreamEnd, StreamError, StreamEvent, Usage
@@ -27,6 +27,7 @@ from app.gateway.access import permitted
 from app.gateway.accounting import RequestLog
 from app.gateway.auth import authenticate
 from app.gateway.context import CONTEXT, GatewayContext
+from app.gateway.fusion import run_panel
 from app.gateway.request_body import read_json, require_list, require_str
 from app.gateway.request_needs import request_needs
 from app.gateway.session_key import session_key
@@ -36,11 +37,12 @@ from app.providers.profile import upstream_url
 from app.providers.quirks import kimi_tool_markup, nvidia_stream, openai_body
 from app.providers.transport import UpstreamResponse
 from app.routing.execute import Exhausted, account_key, classify, first_answer, record_failure
+from app.routing.fusion import judge_request
 from app.routing.model_suffix import split_reasoning_suffix
-from app.routing.plan import LoadOf, plan, stick
+from app.routing.plan import LoadOf, models_of, plan, stick
 from app.routing.resolve import ComboRoute, resolve_route
 from app.routing.snapshot import Candidate, Target
-from app.routing.strategies import RequestNeeds
+from app.routing.strategies import FUSION, RequestNeeds
 
 _log = logging.getLogger(__name__)
 
@@ -86,6 +88,8 @@ class _Call:
         self.reasoning = reasoning
         self.client_headers = headers
         self._canonical: Request | None = None
+        # Set when the request sent upstream is not the client's (a fusion judge's): no passthrough.
+        self.rewritten = False
         self.drops: tuple[Drop, ...] = ()
         self.foreign_tokens = False
 
@@ -100,6 +104,10 @@ class _Call:
                 )
             self._canonical = decoded
         return self._canonical
+
+    def rewrite(self, request: Request) -> None:
+        self._canonical = request
+        self.rewritten = True
 
     def upstream_streams(self, candidate: Candidate) -> bool:
         # NVIDIA-hosted Kimi streams badly: it is asked for the whole answer, which is then replayed
@@ -116,6 +124,7 @@ class _Call:
             candidate.target.wire_format == self.client_format
             and self.reasoning is None
             and not self.foreign_tokens
+            and not self.rewritten
             and not _repaired(candidate)
             # Claude Code puts role "system" messages in `messages` for non-Claude model names; only
             # some Anthropic models take them, so for the others they move to the top-level system.
@@ -177,6 +186,30 @@ def _load(ctx: GatewayContext) -> LoadOf:
 def _repaired(candidate: Candidate) -> bool:
     provider, model = candidate.target.provider_id, candidate.upstream_model
     return kimi_tool_markup.applies(provider, model) or nvidia_stream.needs_unstreamed(provider, model)
+
+
+async def _fuse(
+    ctx: GatewayContext, call: _Call, route: ComboRoute, key: ApiKeyRecord
+) -> tuple[Candidate, ...]:
+    """Asks the panel, then hands its answers to the judge: returns the judge's candidates, with the
+    judge's request in place of the client's."""
+    members = models_of(route, NO_NEEDS, ctx.routing, _load(ctx))
+    answers = await run_panel(
+        ctx,
+        route,
+        members,
+        call.canonical(),
+        key=key,
+        client_format=call.client_format,
+        client_headers=call.client_headers,
+    )
+    if not answers:
+        raise NoRouteAvailable(f"no member of fusion combo '{route.combo.name}' answered")
+    judge = route.combo.options.get("judge")
+    judge_model = judge if isinstance(judge, str) and judge else members[0].key
+    call.rewrite(judge_request(call.canonical(), answers))
+    judge_route = resolve_route(ctx.snapshots.current, judge_model)
+    return permitted(key, plan(judge_route, NO_NEEDS, ctx.routing, _load(ctx)))
 
 
 def _honouring_state(call: _Call, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
@@ -259,6 +292,8 @@ async def _handle(
     call = _Call(ctx, client_format, body, model, stream, reasoning, request.headers)
     # Reasoning tokens issued by another vendor must be sorted out before anything goes upstream.
     call.foreign_tokens = signatures.MARKER in raw
+    if isinstance(route, ComboRoute) and route.combo.strategy == FUSION:
+        candidates = await _fuse(ctx, call, route, key)
     if reasoning is not None or any(not call.passthrough(c) for c in candidates):
         call.canonical()  # a malformed body is the client's 400, before any upstream is tried
         candidates = _honouring_state(call, candidates)

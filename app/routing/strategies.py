@@ -129,6 +129,8 @@ def _fits(route: ModelRoute, needs: RequestNeeds) -> bool | None:
 
 def _capacity_rank(route: ModelRoute, needs: RequestNeeds) -> int:
     """0: known to do everything the request needs; 1: not known; 2: known to lack something."""
+    if not needs.capabilities() and _fits(route, needs) is not False:
+        return 0  # a plain request: every member qualifies, the declared order stands
     info = _info(route)
     if info is None:
         return 1

@@ -20,6 +20,7 @@ from app.credentials.secret_store import SecretStore
 from app.gateway.access import month_start
 from app.gateway.auth import hash_key, new_key
 from app.providers.catalog import AuthScheme, Catalog, CatalogProvider, builtin_catalog
+from app.routing.accounts import ACCOUNT_STRATEGIES
 from app.services import validation
 from app.services.key_limits import LimitChanges
 from app.services.tuning import TUNABLES, Tunable, effective, parse, tunable
@@ -123,6 +124,11 @@ class AdminService:
             raise
         return provider, account
 
+    @property
+    def store(self) -> Store:
+        """For the services that manage one table group each (combos, discovered models)."""
+        return self._store
+
     # --- the built-in catalogue -------------------------------------------------------------------
 
     def catalog(self) -> Catalog:
@@ -198,6 +204,15 @@ class AdminService:
             ProviderSummary(p, tuple(a for a in accounts if a.provider_id == p.id))
             for p in self._store.providers.list()
         )
+
+    def set_account_strategy(self, provider_id: str, strategy: str, sticky_requests: int | None) -> ProviderRecord:
+        if strategy not in ACCOUNT_STRATEGIES:
+            raise ConfigError(f"unknown account strategy {strategy!r}: choose one of {', '.join(ACCOUNT_STRATEGIES)}")
+        if sticky_requests is not None and sticky_requests < 1:
+            raise ConfigError("--sticky must be at least 1")
+        if self._store.providers.get(provider_id) is None:
+            raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")
+        return self._store.providers.set_account_strategy(provider_id, strategy, sticky_requests)
 
     def remove_provider(self, provider_id: str) -> ProviderRecord:
         provider = self._store.providers.get(provider_id)

@@ -196,3 +196,29 @@ async def test_a_local_server_needs_no_key(env: dict[str, str]) -> None:
     # A cloud provider still refuses an empty key.
     refused = await cli(env, "providers", "add", "groq", stdin="")
     assert refused.code != 0 and "key" in refused.err
+
+
+async def test_combos_and_account_strategy_from_the_command_line(env: dict[str, str]) -> None:
+    for pid in ("groq", "deepseek"):
+        assert (await cli(env, "providers", "add", pid, "--key-env", f"{pid.upper()}_KEY")).code == 0
+    made = await cli(env, "combos", "add", "coder", "groq/llama-3.3-70b-versatile", "deepseek/deepseek-chat")
+    assert made.code == 0, made.err
+    assert "combo/coder" in made.out
+    weighted = await cli(env, "combos", "set", "coder", "--strategy", "weighted", "--weights", "3,1")
+    assert weighted.code == 0, weighted.err
+    shown = (await cli(env, "combos", "show", "coder")).out
+    assert "weighted" in shown and "1. groq/llama-3.3-70b-versatile" in shown and "weights=3,1" in shown
+    assert "coder" in (await cli(env, "combos", "list")).out
+    loop = await cli(env, "combos", "add", "outer", "combo/coder")
+    assert loop.code == 0
+    refused = await cli(env, "combos", "set", "coder", "--strategy", "fallback", "--members", "combo/outer")
+    assert refused.code == 2 and "refer to themselves" in refused.err
+    bad = await cli(env, "combos", "add", "x", "a/b", "--strategy", "fusion")
+    assert bad.code == 2 and "panel of at least two" in bad.err
+    assert (await cli(env, "combos", "remove", "outer")).code == 0
+    assert (await cli(env, "combos", "remove", "coder")).code == 0
+
+    sticky = await cli(env, "providers", "set", "groq", "--accounts", "sticky-round-robin", "--sticky", "5")
+    assert sticky.code == 0 and "5 requests each" in sticky.out
+    unknown = await cli(env, "providers", "set", "nope", "--accounts", "round-robin")
+    assert unknown.code != 0 and "no provider 'nope'" in unknown.err
