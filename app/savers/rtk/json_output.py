@@ -31,7 +31,8 @@ def _shrink(value: Any) -> Any:
 
 def compress(text: str) -> str:
     try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
+        return orjson.dumps(_shrink(orjson.loads(text))).decode()
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
+        # Not JSON, or nested deeper than Python's recursion limit: leave it to the engine's
+        # "not shorter, keep the original" rule.
         return text
-    return orjson.dumps(_shrink(value)).decode()

@@ -110,3 +110,16 @@ def test_the_memo_gives_the_same_outcome_and_is_bounded_by_characters() -> None:
     assert memo.get((text + "./x19\n", ToolCall(), False)) is outcomes[19]
     memo.put(("y" * 12_000, ToolCall(), False), compress_uncached("y" * 12_000))  # over a quarter: not kept
     assert memo.get(("y" * 12_000, ToolCall(), False)) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=LINES)
+def test_no_filter_raises_on_any_text(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    for compress in FILTERS.values():
+        assert isinstance(compress(text), str)
+
+
+def test_deeply_nested_json_is_left_alone() -> None:
+    text = "[" * 3000 + "]" * 3000
+    assert compress_output(text, ToolCall("Bash", "cat x | jq .")).kind is None

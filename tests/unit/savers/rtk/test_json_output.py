@@ -21,3 +21,9 @@ def test_long_arrays_and_strings_are_cut_with_counts() -> None:
 
 def test_not_json_is_returned_as_is() -> None:
     assert json_output.compress("{not json") == "{not json"
+
+
+def test_nesting_beyond_the_recursion_limit_is_returned_as_is() -> None:
+    text = "[" * 1020 + "]" * 1020  # orjson reads it; walking it would pass Python's recursion limit
+    assert orjson.loads(text) is not None
+    assert json_output.compress(text) is text
