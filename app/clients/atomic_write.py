@@ -64,7 +64,9 @@ def replace_if_unchanged(snapshot: FileSnapshot, data: bytes, *, mode: int | Non
     keeps its permission bits (or gets `mode`; a new file is private to the user).
 
     Returns the directories it had to create (so that a restore can remove them again)."""
-    path = snapshot.path
+    # A symlinked file (dotfiles kept in a repository) is written where it points: replacing the
+    # link itself would cut the user's file loose from their repository.
+    path = snapshot.path.resolve() if snapshot.path.is_symlink() else snapshot.path
     created = _make_parents(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".vansroute.tmp", dir=path.parent)
     try:

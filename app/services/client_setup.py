@@ -8,6 +8,7 @@ never logged: diffs mask it.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,19 @@ def parse_models(values: list[str] | tuple[str, ...]) -> ModelMapping:
     return ModelMapping(**chosen)
 
 
+def _alive(pid: object) -> bool:
+    """False only when gateway.json names a process that is gone (left by a crash)."""
+    if not isinstance(pid, int) or os.name != "posix":
+        return True  # on Windows, os.kill(pid, 0) would send Ctrl+C: trust the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class ClientSetupService:
     def __init__(
         self,
@@ -105,7 +119,7 @@ class ClientSetupService:
         """The running gateway's URL (its gateway.json), else the configured host and port."""
         try:
             info = orjson.loads(self._config.runtime_file.read_bytes())
-            if isinstance(info, dict) and isinstance(info.get("url"), str):
+            if isinstance(info, dict) and isinstance(info.get("url"), str) and _alive(info.get("pid")):
                 return str(info["url"]).rstrip("/")
         except (OSError, orjson.JSONDecodeError):
             pass

@@ -82,3 +82,14 @@ def test_delete_only_if_unchanged(tmp_path: Path) -> None:
     assert target.exists()
     delete_if_unchanged(read_snapshot(target))
     assert not target.exists()
+
+
+def test_a_symlinked_file_is_written_where_it_points(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "settings.json"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "home" / "settings.json"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    replace_if_unchanged(read_snapshot(link), b"new")
+    assert link.is_symlink() and real.read_text() == "new"

@@ -3,6 +3,9 @@ in-memory secret store, a temporary home."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,8 +169,21 @@ def test_cursor_shows_values_with_its_own_key(service: ClientSetupService, admin
 def test_the_running_gateways_url_wins(service: ClientSetupService, tmp_path: Path) -> None:
     assert service.gateway_url() == "http://127.0.0.1:20999"
     (tmp_path / "data").mkdir(exist_ok=True)
-    (tmp_path / "data" / "gateway.json").write_bytes(orjson.dumps({"url": "http://127.0.0.1:40001/"}))
+    runtime = tmp_path / "data" / "gateway.json"
+    runtime.write_bytes(orjson.dumps({"url": "http://127.0.0.1:40001/", "pid": os.getpid()}))
     assert service.gateway_url() == "http://127.0.0.1:40001"
+
+
+def test_a_gateway_json_left_by_a_crash_is_ignored(service: ClientSetupService, tmp_path: Path) -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    gone = int(child.stdout)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "gateway.json").write_bytes(
+        orjson.dumps({"url": "http://127.0.0.1:40001", "pid": gone})
+    )
+    assert service.gateway_url() == "http://127.0.0.1:20999"
 
 
 def test_a_gateway_listening_everywhere_is_reached_on_loopback(admin: AdminService, tmp_path: Path) -> None:
