@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ from app.clients.spec import ClientSpec, ClientStatus, FileStatus, GatewayTarget
 
 _log = logging.getLogger(__name__)
 MASK = "<secret>"
+_SECRET_VALUE = re.compile(
+    r"""(?im)(["']?[\w.-]*(?:api[_-]?key|token|secret|password|authorization)["']?\s*[:=]\s*["']?)"""
+    r"""(?!\d+\b)(?!<secret>)([^"'\s,}]+)"""
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,8 @@ def diff(plans: list[FilePlan]) -> str:
         text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
         for secret in sorted(p.secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
+        # Keys of other providers may sit in the context lines: any value of a key-like name goes too.
+        text = _SECRET_VALUE.sub(lambda m: m.group(1) + MASK, text)
         chunks.append(text)
     return "".join(chunks)
 

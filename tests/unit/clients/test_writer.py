@@ -232,3 +232,15 @@ def test_render_is_pure(home: Path) -> None:
     out = writer.render(managed, path, USER_SETTINGS, TARGET)
     assert out == writer.render(managed, path, USER_SETTINGS, TARGET)
     assert not path.exists() and orjson.loads(out)["model"] == "opus"
+
+
+def test_the_diff_hides_keys_of_other_providers_in_context_lines(home: Path) -> None:
+    config = home / ".codex" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(
+        'model = "x"\n[model_providers.other]\nexperimental_bearer_token = "sk-theirs-123"\n'
+        "request_max_retries = 4\n"
+    )
+    shown = writer.diff(writer.plan(codex.SPEC, home, TARGET))
+    assert "sk-theirs-123" not in shown and "vr-NEW-KEY" not in shown
+    assert "request_max_retries = 4" in shown, "numbers and other values stay readable"
