@@ -57,6 +57,8 @@ def compress(text: str) -> str:
             while i < len(lines) and (old > 0 or new > 0 or lines[i].startswith("\\")):
                 row = lines[i]
                 tag = row[:1]
+                if row and tag not in " +-\\":
+                    break  # the header's counts were wrong (output cut by `head`?): the hunk ended
                 if tag == "-":
                     old -= 1
                 elif tag == "+":

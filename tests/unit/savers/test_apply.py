@@ -312,3 +312,45 @@ def test_token_counts_use_the_given_tokenizer(tool_outputs: dict[str, tuple[str,
     result = apply_savers(anthropic([tool_outputs["git-log-patch"]]), WireFormat.ANTHROPIC, SaverOptions())
     before, after = result.tokens(count_text)
     assert before == count_text(tool_outputs["git-log-patch"][1]) and 0 < after < before
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_the_result_is_still_a_valid_request_of_its_format(
+    fmt: WireFormat, tool_outputs: dict[str, tuple[str, str]]
+) -> None:
+    """The format's own decoder accepts what the savers send on (system prompt additions included),
+    and sees the compressed tool results and the added instructions."""
+    from app.formats.ir import TextPart, ToolResultPart
+    from app.formats.registry import adapter_for
+
+    body = BUILDERS[fmt]([tool_outputs["git-log-patch"], tool_outputs["grep"]])
+    options = SaverOptions(savers=frozenset(Saver), level=Level.LITE)
+    result = apply_savers(body, fmt, options)
+    request = adapter_for(fmt).decode_request(result.body, model="m", stream=False)
+    system = "\n".join(part.text for part in request.system)
+    assert result.prompt_added and result.prompt_added in system
+    results = [p for m in request.messages for p in m.parts if isinstance(p, ToolResultPart)]
+    texts = ["".join(c.text for c in r.content if isinstance(c, TextPart)) for r in results]
+    assert texts and all(new in texts for new in tool_texts(result.body, fmt))
+
+
+def test_a_recorded_claude_code_request_keeps_its_cache_marks() -> None:
+    """The real Claude Code request in bench/data: the addition goes after the marked system blocks,
+    every cache_control mark stays on its block."""
+    from pathlib import Path
+
+    raw = (Path(__file__).parents[3] / "bench" / "data" / "claude_code_request.json").read_bytes()
+    body = orjson.loads(raw)
+    result = apply_savers(body, WireFormat.ANTHROPIC, RTK_AND_CAVEMAN)
+    assert result.body["system"][:-1] == body["system"]
+    assert result.body["system"][-1] == {"type": "text", "text": CAVEMAN[Level.FULL]}
+    assert result.body["messages"][:-1] == body["messages"][:-1]
+
+    def marks(value: Any) -> int:
+        if isinstance(value, dict):
+            return ("cache_control" in value) + sum(marks(v) for v in value.values())
+        if isinstance(value, list):
+            return sum(marks(v) for v in value)
+        return 0
+
+    assert marks(result.body) == marks(body)

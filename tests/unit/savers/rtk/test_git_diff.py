@@ -60,3 +60,9 @@ def test_hunk_and_total_caps_keep_every_header() -> None:
     lines = out.split("\n")
     assert len(lines) < git_diff.TOTAL_LINES + 20
     assert "lines of this hunk omitted" in out and "hunk bodies" in out
+
+
+def test_a_hunk_claiming_too_many_lines_does_not_swallow_the_next_file() -> None:
+    text = "diff --git a/x b/x\n@@ -1,50 +1,50 @@\n-a\n+b\ndiff --git a/y b/y\n@@ -3,2 +3,2 @@\n-c\n+d\n"
+    out = git_diff.compress(text)
+    assert "diff --git a/y b/y" in out and "@@ -3,2 +3,2 @@" in out and "+d" in out
