@@ -106,6 +106,8 @@ def _program_kind(words: list[str]) -> Kind | None:
                 return Kind.GIT_DIFF
             return _GIT_SUBCOMMANDS.get(word)
         return None
+    if program in ("rg", "grep", "ag") and any(w in ("--files", "-l", "--files-with-matches") for w in words):
+        return Kind.FIND  # a list of paths, not matches
     if program == "ls":
         return Kind.LS if any(w.startswith("-") and "l" in w for w in words[1:]) else None
     if program == "go" and rest[:1] == ["test"]:

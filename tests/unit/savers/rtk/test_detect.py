@@ -18,6 +18,9 @@ from app.savers.rtk.kinds import Kind
         ("git grep -n foo", Kind.GREP),
         ("rg -n 'async def' app | head -50", Kind.GREP),
         ("grep -rn TODO src", Kind.GREP),
+        ("rg --files src", Kind.FIND),
+        ("grep -rl TODO src", Kind.GREP),  # combined short flags are not split: the text decides later
+        ("grep -l TODO -r src", Kind.FIND),
         ("find . -name '*.py'", Kind.FIND),
         ("fd -e ts", Kind.FIND),
         ("ls -la", Kind.LS),
