@@ -21,6 +21,7 @@ def seen(body: dict[str, Any], fmt: WireFormat) -> list[tuple[str, ToolCall, boo
 
     new_body, rewrites = rewrite_tool_results(body, fmt, record)
     assert [r.after for r in rewrites] == [text.upper() for text, _, _ in calls]
+    assert new_body is not body and orjson.dumps(new_body) != orjson.dumps(body)
     return calls
 
 
