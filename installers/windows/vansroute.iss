@@ -28,7 +28,6 @@ DefaultDirName={autopf}\{#AppName}
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes
 PrivilegesRequired=lowest
-PrivilegesRequiredOverridesAllowed=
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 OutputDir=..\..\dist
@@ -65,20 +64,41 @@ Root: HKCU; Subkey: "Software\Microsoft\Windows\CurrentVersion\Run"; ValueType: 
 [Run]
 Filename: "{app}\{#AppExe}"; Parameters: "serve"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent
 
-[UninstallRun]
-; Runs before any file is removed, in this order. The app first, so nothing rewrites a tool's config
-; while it is being restored.
-Filename: "{sys}\taskkill.exe"; Parameters: "/F /T /IM {#AppExe}"; Flags: runhidden; RunOnceId: "StopApp"
-Filename: "{sys}\taskkill.exe"; Parameters: "/F /T /IM {#CliExe}"; Flags: runhidden; RunOnceId: "StopCli"
-Filename: "{app}\{#CliExe}"; Parameters: "configure --restore-all"; Flags: runhidden waituntilterminated; RunOnceId: "RestoreTools"
-
-[UninstallDelete]
-; Left behind by the app itself inside its own folder (Python bytecode caches, if any).
-Type: filesandordirs; Name: "{app}\_internal\__pycache__"
-
 [Code]
 const
   DataDirName = 'VansRoute';
+
+procedure StopProgram(const ExeName: String);
+var
+  ResultCode: Integer;
+begin
+  Exec(ExpandConstant('{sys}\taskkill.exe'), '/F /T /IM ' + ExeName, '', SW_HIDE, ewWaitUntilTerminated, ResultCode);
+end;
+
+{ Runs before anything is removed. The app is stopped first, so nothing rewrites a tool's
+  configuration while it is being restored; then every tool VansRoute configured gets its own
+  settings back. If that fails the uninstall stops (a silent one too), since removing the app would
+  leave the tools pointing at a gateway that no longer exists. }
+function InitializeUninstall(): Boolean;
+var
+  Cli: String;
+  ResultCode: Integer;
+begin
+  Result := True;
+  StopProgram('{#AppExe}');
+  StopProgram('{#CliExe}');
+  Cli := ExpandConstant('{app}\{#CliExe}');
+  if not FileExists(Cli) then
+    exit;
+  if Exec(Cli, 'configure --restore-all', '', SW_HIDE, ewWaitUntilTerminated, ResultCode) and (ResultCode = 0) then
+    exit;
+  Result := SuppressibleMsgBox(
+    'VansRoute could not put back the configuration of the coding tools it set up (exit code ' +
+    IntToStr(ResultCode) + '). To see why, run in a terminal:' + #13#10#13#10 +
+    '"' + Cli + '" configure --restore-all' + #13#10#13#10 +
+    'Uninstall anyway and leave those tools pointing at VansRoute?',
+    mbError, MB_YESNO or MB_DEFBUTTON2, IDNO) = IDYES;
+end;
 
 function UserDataDir(): String;
 begin
@@ -90,6 +110,9 @@ procedure CurUninstallStepChanged(CurUninstallStep: TUninstallStep);
 var
   DataDir: String;
 begin
+  if CurUninstallStep = usUninstall then
+    { The tray's "Start at login" switch writes this value too, with or without the install task. }
+    RegDeleteValue(HKEY_CURRENT_USER, 'Software\Microsoft\Windows\CurrentVersion\Run', '{#AppName}');
   if CurUninstallStep <> usPostUninstall then
     exit;
   DataDir := UserDataDir();
