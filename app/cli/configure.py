@@ -155,6 +155,7 @@ def _print_restore(outcome: RestoreOutcome, out: Any) -> None:
             "exact": "put back exactly as it was",
             "keys": "edited since: only VansRoute's keys were put back",
             "unchanged": "already as it was",
+            "taken-over": "another program points the tool elsewhere now; left as it is",
         }[r.how]
         print(f"Restored {r.path}: {how}.", file=out)
     if outcome.key_revoked:

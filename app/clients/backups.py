@@ -45,6 +45,7 @@ class ConfiguredState:
     written_sha256: str  # what we wrote last: if the file still hashes to it, nobody touched it
     created_dirs: tuple[Path, ...] = ()
     key_name: str = ""
+    base_url: str = ""  # the gateway we pointed the file at
 
 
 class BackupStore:
@@ -135,6 +136,7 @@ class BackupStore:
             written_sha256=raw["written_sha256"],
             created_dirs=tuple(Path(p) for p in raw.get("created_dirs", ())),
             key_name=raw.get("key_name", ""),
+            base_url=raw.get("base_url", ""),
         )
 
     def save_state(self, state: ConfiguredState) -> None:
@@ -145,6 +147,7 @@ class BackupStore:
             "written_sha256": state.written_sha256,
             "created_dirs": [str(p) for p in state.created_dirs],
             "key_name": state.key_name,
+            "base_url": state.base_url,
         }
         write_private(self.folder(state.path) / _STATE, orjson.dumps(payload, option=orjson.OPT_INDENT_2))
 

@@ -51,7 +51,9 @@ class FilePlan:
 @dataclass(frozen=True, slots=True)
 class RestoreResult:
     path: Path
-    how: str  # "exact" | "keys" (file edited since: only our keys put back) | "unchanged"
+    # "exact" | "keys" (edited since: only our keys put back) | "unchanged" | "taken-over" (another
+    # program points the tool elsewhere now: its settings are left alone)
+    how: str
     backup_id: str | None  # the backup of the file as it was just before the restore
 
 
@@ -160,6 +162,7 @@ def apply(spec: ClientSpec, home: Path, target: GatewayTarget, backups: BackupSt
                     written_sha256=sha256(data),
                     created_dirs=before.created_dirs if before else tuple(created),
                     key_name=spec.key_name,
+                    base_url=target.base_url,
                 )
             )
             written.append((p, backup.id, before))
@@ -210,6 +213,9 @@ def restore_file(managed: ManagedFile, state: ConfiguredState, backups: BackupSt
     else:
         text = decode(snapshot)
         managed.document.check(path, text)
+        if _taken_over(managed, path, text, state):
+            backups.clear_state(path)
+            return RestoreResult(path, "taken-over", None)
         old_text = original.decode("utf-8") if original is not None else ""
         values = managed.document.read(path, old_text, managed.keys)
         wanted, how = managed.document.render(path, text, values).encode("utf-8"), "keys"
@@ -229,6 +235,15 @@ def restore_file(managed: ManagedFile, state: ConfiguredState, backups: BackupSt
         raise
     backups.clear_state(path)
     return RestoreResult(path, how, backup.id)
+
+
+def _taken_over(managed: ManagedFile, path: Path, text: str, state: ConfiguredState) -> bool:
+    """The file now routes the tool to another gateway: putting our predecessor's values back would
+    break whoever configured it since."""
+    if managed.route is None or not state.base_url:
+        return False
+    route = managed.route(managed.document.read(path, text, managed.keys))
+    return route is not None and not same_gateway(route, state.base_url)
 
 
 def _remove_empty(directories: tuple[Path, ...]) -> None:

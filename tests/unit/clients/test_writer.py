@@ -244,3 +244,13 @@ def test_the_diff_hides_keys_of_other_providers_in_context_lines(home: Path) -> 
     shown = writer.diff(writer.plan(codex.SPEC, home, TARGET))
     assert "sk-theirs-123" not in shown and "vr-NEW-KEY" not in shown
     assert "request_max_retries = 4" in shown, "numbers and other values stay readable"
+
+
+def test_restore_leaves_a_file_another_router_took_over_since(home: Path, backups: BackupStore) -> None:
+    path = settings(home)
+    writer.apply(claude_code.SPEC, home, TARGET, backups)
+    theirs = '{"env": {"ANTHROPIC_BASE_URL": "http://localhost:3456", "ANTHROPIC_AUTH_TOKEN": "t"}}\n'
+    path.write_text(theirs)
+    (result,) = writer.restore(claude_code.SPEC, home, backups)
+    assert result.how == "taken-over" and path.read_text() == theirs
+    assert backups.state(path) is None
