@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from app.savers.rtk.git_log import header_field
 from app.savers.rtk.text import clip, omitted
 
 HUNK_LINES = 100
@@ -89,6 +90,8 @@ def compress(text: str) -> str:
             out.append(line)
         elif line.startswith(_DROPPED_HEADERS):
             pass
+        elif in_commit_message and out and out[-1].startswith("commit ") and header_field(line) is not None:
+            out[-1] += f" | {header_field(line)}"  # author and date on the commit's line, as in git_log
         elif in_commit_message:
             stripped = line.strip()
             if stripped:

@@ -22,6 +22,22 @@ _MONTHS = {
 _FIELD = re.compile(r"^(Author|Date|Merge|AuthorDate|Commit|CommitDate):\s+(.*)$")
 
 
+def header_field(line: str) -> str | None:
+    """The value of a commit header line (`Author: A <a@b>` -> `A`, `Date: Wed Nov 25 10:12:01 2026
+    +0000` -> `2026-11-25 10:12 +0000`), or None when the line is not one."""
+    field = _FIELD.match(line)
+    if field is None:
+        return None
+    value = field.group(2)
+    if field.group(1) == "Author":
+        value = re.sub(r"\s*<[^>]*>$", "", value)  # the e-mail address rarely matters to the model
+    date = _DEFAULT_DATE.match(value)
+    if date and date.group(1) in _MONTHS:
+        month, day, clock, year, zone = date.groups()
+        value = f"{year}-{_MONTHS[month]}-{int(day):02d} {clock} {zone}"
+    return value
+
+
 def compress(text: str) -> str:
     out: list[str] = []
     commits = 0
@@ -42,15 +58,8 @@ def compress(text: str) -> str:
             continue
         if commits > MAX_COMMITS:
             continue
-        field = _FIELD.match(line)
-        if field and not subject_seen:
-            value = field.group(2)
-            if field.group(1) == "Author":
-                value = re.sub(r"\s*<[^>]*>$", "", value)  # the e-mail address rarely matters to the model
-            date = _DEFAULT_DATE.match(value)
-            if date and date.group(1) in _MONTHS:
-                month, day, clock, year, zone = date.groups()
-                value = f"{year}-{_MONTHS[month]}-{int(day):02d} {clock} {zone}"
+        value = header_field(line) if not subject_seen else None
+        if value is not None:
             header.append(value)
             continue
         stripped = line.strip()

@@ -13,7 +13,8 @@ def test_real_show_keeps_headers_and_changes(tool_outputs: dict[str, tuple[str, 
     for changed in re.findall(r"^[+-](?![+-]{2} ).*$", text, re.M):
         assert changed in out
     assert "index " not in out and "\n--- a/" not in out and "\n+++ b/" not in out
-    assert "commit " in out and "Double every handler value" in out
+    assert re.search(r"^commit [0-9a-f]{12} \| Ada \| 2026-01-02 03:04 \+0000$", out, re.M)
+    assert "  Double every handler value" in out and "Author:" not in out
     assert len(out) < len(text)
 
 
