@@ -121,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
         "catalog", parents=[common], help="the built-in providers; with an ID, that provider's models"
     )
     pcat.add_argument("id", nargs="?", default=None)
+    pmod = providers.add_parser(
+        "models", parents=[common], help="the models a provider offers (its own list and the catalogue's)"
+    )
+    pmod.add_argument("id")
+    pmod.add_argument("--refresh", action="store_true", help="ask the provider for its list now")
     pset = providers.add_parser(
         "set", parents=[common], help="how requests pick among the provider's accounts"
     )
@@ -444,6 +449,28 @@ class AdminCommands:
             models,
             empty="no models listed (the provider's model list is used)",
         )
+        return EXIT_OK
+
+    def providers_models(self, args: argparse.Namespace) -> int:
+        provider = self.admin.get_provider(args.id)
+        if args.refresh:
+            result = asyncio.run(self.admin.refresh_models(args.id))
+            if result.error:
+                print(f"error: could not list the models of '{args.id}': {result.error}", file=self.err)
+                return EXIT_FAILURE
+            print(f"'{args.id}' lists {len(result.models)} models.", file=self.err)
+        discovered = set(self.admin.store.discovered.all().get(provider.id, ()))
+        entry = self.admin.catalog().get(provider.id)
+        catalogued = (
+            {m.id for m in entry.models} if entry and entry.wire_format is provider.wire_format else set()
+        )
+        if provider.models:
+            rows = [(m, "your list") for m in provider.models]
+        else:
+            rows = [
+                (m, "provider" + (" + catalogue" if m in catalogued else "")) for m in sorted(discovered)
+            ] + [(m, "catalogue") for m in sorted(catalogued - discovered)]
+        _table(self.out, ("MODEL", "FROM"), rows, empty="no models known: try --refresh")
         return EXIT_OK
 
     def providers_set(self, args: argparse.Namespace) -> int:

@@ -40,14 +40,19 @@ async def health(request: web.Request) -> web.Response:
 
 
 def _model_ids(request: web.Request) -> list[tuple[str, str]]:
+    """(owner, model) for what the caller's key may use: its combos, then provider/model for every
+    model a configured provider offers (the user's list, else its own list and the catalogue's)."""
     ctx = request.app[CONTEXT]
     snapshot = ctx.snapshots.current
-    authenticate(request, snapshot)
-    return [
+    limits = authenticate(request, snapshot).limits
+    ids = [("vansroute", f"combo/{name}") for name in sorted(snapshot.combos) if limits.combos.allows(name)]
+    ids.extend(
         (pid, f"{pid}/{model}")
         for pid in sorted(snapshot.providers)
-        for model in snapshot.providers[pid].models
-    ]
+        if limits.providers.allows(pid)
+        for model in snapshot.providers[pid].offers()
+    )
+    return ids
 
 
 # Claude Code validates created_at as a timestamp; the gateway does not know when a model was released.

@@ -23,6 +23,7 @@ from app.providers.catalog import AuthScheme, Catalog, CatalogProvider, builtin_
 from app.routing.accounts import ACCOUNT_STRATEGIES
 from app.services import validation
 from app.services.key_limits import LimitChanges
+from app.services.model_discovery import DiscoveryResult, refresh_provider
 from app.services.tuning import TUNABLES, Tunable, effective, parse, tunable
 from app.services.usage import UsageService
 from app.store.db import Database
@@ -204,6 +205,20 @@ class AdminService:
             ProviderSummary(p, tuple(a for a in accounts if a.provider_id == p.id))
             for p in self._store.providers.list()
         )
+
+    def get_provider(self, provider_id: str) -> ProviderRecord:
+        provider = self._store.providers.get(provider_id)
+        if provider is None:
+            raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")
+        return provider
+
+    async def refresh_models(self, provider_id: str) -> DiscoveryResult:
+        """Fetches the provider's model list with its first enabled account's key, and stores it."""
+        accounts = [a for a in self.list_accounts(provider_id) if a.enabled]
+        if not accounts:
+            raise ConfigError(f"provider '{provider_id}' has no enabled account to ask with")
+        key = self.secret_resolver().resolve(accounts[0].secret_ref)
+        return await refresh_provider(self._store, provider_id, key, accounts[0].proxy_url)
 
     def set_account_strategy(self, provider_id: str, strategy: str, sticky_requests: int | None) -> ProviderRecord:
         if strategy not in ACCOUNT_STRATEGIES:

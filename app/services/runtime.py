@@ -29,11 +29,13 @@ from app.routing.snapshot import SnapshotHolder
 from app.services.atomic_file import write_atomic
 from app.services.breaker_profiles import ProfileKeeper
 from app.services.config import AppConfig
+from app.services.desktop_admin import DesktopAdmin
+from app.services.model_discovery import ModelDiscovery
 from app.services.quota_keeper import QuotaKeeper
 from app.services.reloader import Reloader
 from app.services.snapshot_builder import SnapshotBuilder
 from app.services.status import BreakerStatus, CooldownStatus, ResilienceStatus, RuntimeStatus, SlotStatus
-from app.services.tuning import load_tuning, retention_days
+from app.services.tuning import effective, load_tuning, retention_days
 from app.services.usage import UsageRetention, UsageService, seed_budgets
 from app.store.db import Database
 from app.store.repos import Store
@@ -69,6 +71,7 @@ class Runtime:
         self._transport = Transport()
         self._holder = SnapshotHolder()
         self._quota: QuotaKeeper | None = None
+        self._discovery: ModelDiscovery | None = None
         self._ctx = GatewayContext(
             version=__version__,
             snapshots=self._holder,
@@ -108,6 +111,12 @@ class Runtime:
         await self._transport.start()
         self._quota = QuotaKeeper(self._store, self.bus, self._clock)
         await self._quota.start()
+        refresh_h = effective(stored, self._environ)["models.refresh_hours"]
+        self._discovery = ModelDiscovery(
+            self._store, self._holder, self._transport, self._clock, refresh_s=refresh_h * 3600
+        )
+        self.bus.subscribe(SnapshotSwapped, self._discovery.on_swap)
+        await self._discovery.start()
         self._writer = UsageWriter(self._store)
         await self._writer.start()
         await self._retention.start()
@@ -131,6 +140,8 @@ class Runtime:
             await self._reloader.stop()
         if self._quota is not None:
             await self._quota.stop()
+        if self._discovery is not None:
+            await self._discovery.stop()
         if self._retention is not None:
             await self._retention.stop()
         if self._writer is not None:
@@ -145,9 +156,10 @@ class Runtime:
     def status(self) -> RuntimeStatus:
         snapshot = self._holder.current
         uptime = self._clock.monotonic() - self._ctx.started_at if self._ctx.started_at else 0.0
+        state = self._ctx.state
         return RuntimeStatus(
             version=__version__,
-            state=self._ctx.state,
+            state="paused" if state == "serving" and self._ctx.paused else state,
             url=self.url,
             uptime_s=uptime,
             providers=len(snapshot.providers),
@@ -156,7 +168,30 @@ class Runtime:
             requests_served=self._ctx.requests_served,
             data_dir=str(self.config.data_dir),
             mode=self.mode,
+            in_flight=sum(v.in_flight for v in self._ctx.guards.limiter.views()),
         )
+
+    @property
+    def paused(self) -> bool:
+        return self._ctx.paused
+
+    def pause(self) -> None:
+        """Keep listening but answer every model request with 503 in the client's own format."""
+        if not self._ctx.paused:
+            self._ctx.paused = True
+            self.bus.publish(GatewayStateChanged(state="paused", url=self.url))
+
+    def resume(self) -> None:
+        if self._ctx.paused:
+            self._ctx.paused = False
+            self.bus.publish(GatewayStateChanged(state=self._ctx.state, url=self.url))
+
+    def admin(self) -> DesktopAdmin:
+        """The administration API on this runtime's database and secret store (blocking calls: the
+        desktop runs them in an executor). Changes reach routing through the reloader."""
+        if self._store is None:
+            raise RuntimeError("the runtime has not started")
+        return DesktopAdmin(self._store, self._secrets, self._environ)
 
     def usage(self) -> UsageService:
         """Usage queries for the desktop's tables and charts (blocking: run them in an executor)."""

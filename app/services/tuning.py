@@ -101,6 +101,12 @@ TUNABLES: tuple[Tunable, ...] = (
     ),
     Tunable("timeouts.stall_s", _TIMEOUTS.stall, "seconds an upstream may pause mid-answer", minimum=0.1),
     Tunable("usage.retention_days", 90, "days usage rows are kept (0: forever); checked hourly", True, 0),
+    Tunable(
+        "models.refresh_hours",
+        6,
+        "hours between fetches of each provider's model list (0: never; new providers are listed at once)",
+        minimum=0,
+    ),
 )
 _BY_NAME = {t.name: t for t in TUNABLES}
 

@@ -70,7 +70,10 @@ async def start_gateway(
 ) -> Gateway:
     config = load_config({}, data_dir=str(tmp_path / "data"), port=0, max_body_mb=max_body_mb)
     secrets = secrets if secrets is not None else MemorySecretStore()
-    runtime = Runtime(config, secrets, environ=environ or {}, reload_interval=0.1, clock=clock)
+    # Background model-list fetches would add requests to the fakes' logs; the tests of discovery
+    # turn it back on.
+    environ = {"VANSROUTE_MODELS_REFRESH_HOURS": "0", **(environ or {})}
+    runtime = Runtime(config, secrets, environ=environ, reload_interval=0.1, clock=clock)
     await runtime.start()
     db = Database.open(config.database_url)
     store = Store(db)

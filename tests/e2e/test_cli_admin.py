@@ -222,3 +222,20 @@ async def test_combos_and_account_strategy_from_the_command_line(env: dict[str, 
     assert sticky.code == 0 and "5 requests each" in sticky.out
     unknown = await cli(env, "providers", "set", "nope", "--accounts", "round-robin")
     assert unknown.code != 0 and "no provider 'nope'" in unknown.err
+
+
+async def test_providers_models_lists_and_refreshes(env: dict[str, str]) -> None:
+    from tests.fakes.openai_upstream import FakeOpenAI
+
+    async with FakeOpenAI(models=("my-local-model",), api_key=None) as server:
+        added = await cli(env, "providers", "add", "ollama", "--base-url", server.base_url)
+        assert added.code == 0, added.err
+        before = await cli(env, "providers", "models", "ollama")
+        assert "catalogue" in before.out and "my-local-model" not in before.out
+        refreshed = await cli(env, "providers", "models", "ollama", "--refresh")
+        assert refreshed.code == 0, refreshed.err
+        assert "lists 1 models" in refreshed.err
+        row = next(line for line in refreshed.out.splitlines() if line.startswith("my-local-model"))
+        assert row.split()[-1] == "provider"
+    down = await cli(env, "providers", "models", "ollama", "--refresh")  # the server is gone now
+    assert down.code == 1 and "could not list the models" in down.err
