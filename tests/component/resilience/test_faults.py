@@ -300,7 +300,12 @@ async def test_soak_every_request_is_answered_and_nothing_leaks(gw: Gateway, fak
     limiter = gw.runtime._ctx.guards.limiter
     await gw.wait_for(limiter.idle, timeout=10)
     # Only the gateway's own long-lived background tasks remain: nothing per request.
-    assert {t.get_name() for t in running_tasks()} <= {"config-reloader", "quota-sweep", "usage-writer"}
+    assert {t.get_name() for t in running_tasks()} <= {
+        "config-reloader",
+        "quota-sweep",
+        "usage-writer",
+        "usage-retention",
+    }
 
 
 async def test_a_rejected_key_disables_the_account_until_the_user_reactivates_it(
