@@ -2,10 +2,22 @@
 
 The gateway calls `apply_savers` (apply.py) on the client's parsed body and, when Headroom is on,
 `apply_headroom` (headroom.py). Pure: no network, clock or randomness here; Headroom gets its HTTP
-call injected.
+call injected. docs/SAVERS.md says how to call them and why they keep prompt caches warm.
 """
 
 from app.savers.apply import SaverResult, apply_savers
-from app.savers.options import Level, Saver, SaverOptions
+from app.savers.headroom import HeadroomMemory, HeadroomSettings, apply_headroom
+from app.savers.options import HEADER, Level, Saver, SaverOptions, header_turns_off
 
-__all__ = ["Level", "Saver", "SaverOptions", "SaverResult", "apply_savers"]
+__all__ = [
+    "HEADER",
+    "HeadroomMemory",
+    "HeadroomSettings",
+    "Level",
+    "Saver",
+    "SaverOptions",
+    "SaverResult",
+    "apply_headroom",
+    "apply_savers",
+    "header_turns_off",
+]
