@@ -158,6 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
     alist.add_argument("provider_id", nargs="?")
     arm = accounts.add_parser("remove", parents=[common], help="remove an account and its key")
     arm.add_argument("account_id", type=int)
+    aset = accounts.add_parser(
+        "set", parents=[common], help="change an account's label, priority, limit or proxy"
+    )
+    aset.add_argument("account_id", type=int)
+    aset.add_argument("--label", default=None)
+    aset.add_argument("--priority", type=int, default=None, help="higher is tried first")
+    aset.add_argument("--max-concurrency", type=int, default=None)
+    aset.add_argument("--proxy", default=None, help="http://, https:// or socks5://host:port; '' removes it")
+    for verb, doc in (
+        ("enable", "put an account back into routing"),
+        ("disable", "leave an account out of routing"),
+    ):
+        toggle = accounts.add_parser(verb, parents=[common], help=doc)
+        toggle.add_argument("account_id", type=int)
     are = accounts.add_parser(
         "reactivate", parents=[common], help="put a parked or disabled account back into routing"
     )
@@ -523,6 +537,31 @@ class AdminCommands:
             rows,
             empty="no accounts yet",
         )
+        return EXIT_OK
+
+    def accounts_set(self, args: argparse.Namespace) -> int:
+        a = self.admin.update_account(
+            args.account_id,
+            label=args.label,
+            priority=args.priority,
+            max_concurrency=args.max_concurrency,
+            proxy_url=args.proxy,
+        )
+        print(
+            f"Account {a.id} ({a.provider_id}/{a.label}): priority {a.priority}, "
+            f"max concurrency {a.max_concurrency or 'default'}, proxy {'set' if a.proxy_url else 'none'}.",
+            file=self.out,
+        )
+        return EXIT_OK
+
+    def accounts_enable(self, args: argparse.Namespace) -> int:
+        a = self.admin.update_account(args.account_id, enabled=True)
+        print(f"Enabled account '{a.label}' of provider '{a.provider_id}'.", file=self.out)
+        return EXIT_OK
+
+    def accounts_disable(self, args: argparse.Namespace) -> int:
+        a = self.admin.update_account(args.account_id, enabled=False)
+        print(f"Disabled account '{a.label}' of provider '{a.provider_id}'.", file=self.out)
         return EXIT_OK
 
     def accounts_reactivate(self, args: argparse.Namespace) -> int:

@@ -271,6 +271,44 @@ class AdminService:
             self._forget_secret(ref)
             raise
 
+    def update_account(
+        self,
+        account_id: int,
+        *,
+        label: str | None = None,
+        priority: int | None = None,
+        max_concurrency: int | None = None,
+        proxy_url: str | None = None,
+        enabled: bool | None = None,
+    ) -> AccountRecord:
+        """Changes what was given; `proxy_url=""` removes the proxy. Enabling clears a disable reason."""
+        current = self._store.accounts.get(account_id)
+        if current is None:
+            raise NotFound(f"no account {account_id} (see `vansroute accounts list`)")
+        values: dict[str, object] = {}
+        if label is not None and label != current.label:
+            taken = {a.label for a in self._store.accounts.list(current.provider_id)}
+            if label in taken:
+                raise AlreadyExists(f"another account of '{current.provider_id}' is labelled {label!r}")
+            values["label"] = validation.name(label, "account label")
+        if priority is not None:
+            values["priority"] = priority
+        if max_concurrency is not None:
+            if max_concurrency < 1:
+                raise ConfigError("--max-concurrency must be at least 1")
+            values["max_concurrency"] = max_concurrency
+        if proxy_url is not None:
+            values["proxy_url"] = validation.proxy_url(proxy_url)
+        if not values and enabled is None:
+            raise ConfigError("nothing to change: give --label, --priority, --max-concurrency, --proxy, --enable or --disable")
+        record = self._store.accounts.edit(account_id, **values) if values else self._store.accounts.get(account_id)
+        if enabled is True:
+            record = self._store.accounts.enable(account_id)
+        elif enabled is False:
+            record = self._store.accounts.disable(account_id, "disabled by the user")
+        assert record is not None
+        return record
+
     def list_accounts(self, provider_id: str | None = None) -> tuple[AccountRecord, ...]:
         if provider_id is not None and self._store.providers.get(provider_id) is None:
             raise NotFound(f"no provider '{provider_id}' (see `vansroute providers list`)")

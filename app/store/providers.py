@@ -190,6 +190,13 @@ class AccountsRepo:
     def enable(self, account_id: int) -> AccountRecord:
         return self._update(account_id, "enable", enabled=True, disabled_reason=None)
 
+    def edit(self, account_id: int, **values: object) -> AccountRecord:
+        """Label, priority, concurrency limit or proxy, as the user changes them."""
+        allowed = {"label", "priority", "max_concurrency", "proxy_url"}
+        if not set(values) <= allowed:
+            raise ValueError(f"not editable: {sorted(set(values) - allowed)}")
+        return self._update(account_id, "edit", **values)
+
     def _update(self, account_id: int, action: str, **values: object) -> AccountRecord:
         with self._db.session(f"{action} account {account_id}") as session:
             config_version.bump(session)

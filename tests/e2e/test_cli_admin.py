@@ -239,3 +239,39 @@ async def test_providers_models_lists_and_refreshes(env: dict[str, str]) -> None
         assert row.split()[-1] == "provider"
     down = await cli(env, "providers", "models", "ollama", "--refresh")  # the server is gone now
     assert down.code == 1 and "could not list the models" in down.err
+
+
+async def test_accounts_can_be_edited_disabled_and_enabled(env: dict[str, str]) -> None:
+    assert (await cli(env, "providers", "add", "groq", "--key-env", "GROQ_KEY")).code == 0
+    second = await cli(env, "accounts", "add", "groq", "--label", "spare", "--key-env", "GROQ_KEY2")
+    assert second.code == 0, second.err
+    account_id = second.out.split("(id ")[1].split(")")[0]
+    edited = await cli(
+        env,
+        "accounts",
+        "set",
+        account_id,
+        "--priority",
+        "5",
+        "--max-concurrency",
+        "2",
+        "--proxy",
+        "socks5://127.0.0.1:1080",
+    )
+    assert edited.code == 0, edited.err
+    assert "priority 5" in edited.out and "max concurrency 2" in edited.out and "proxy set" in edited.out
+    assert (await cli(env, "accounts", "set", account_id, "--proxy", "")).out.endswith("proxy none.\n")
+    assert (await cli(env, "accounts", "disable", account_id)).code == 0
+    row = next(
+        line for line in (await cli(env, "accounts", "list", "groq")).out.splitlines() if "spare" in line
+    )
+    assert row.split()[4] == "no"
+    assert (await cli(env, "accounts", "enable", account_id)).code == 0
+    row = next(
+        line for line in (await cli(env, "accounts", "list", "groq")).out.splitlines() if "spare" in line
+    )
+    assert row.split()[3:5] == ["5", "yes"]
+    clash = await cli(env, "accounts", "set", account_id, "--label", "default")
+    assert clash.code != 0 and "labelled 'default'" in clash.err
+    nothing = await cli(env, "accounts", "set", account_id)
+    assert nothing.code == 2 and "nothing to change" in nothing.err
