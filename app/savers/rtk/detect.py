@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.savers.rtk.kinds import Kind
 
@@ -133,6 +134,7 @@ def _program_kind(words: list[str]) -> Kind | None:
     return _PROGRAMS.get(program)
 
 
+@lru_cache(maxsize=1024)  # commands are short and repeat; shlex is the dearest part of a small result
 def from_command(command: str) -> Kind | None:
     """The kind of the first recognised program in a shell command (`cd x && git diff | head`)."""
     for chain in _SEGMENT.split(command):

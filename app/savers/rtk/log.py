@@ -5,7 +5,7 @@ middle so a failure buried in a long log is not lost."""
 from __future__ import annotations
 
 from app.savers.rtk.repeats import collapse
-from app.savers.rtk.text import ERROR_LINE, clip, omitted
+from app.savers.rtk.text import clip, is_error_line, omitted
 
 TRUNCATE_AT = 250
 HEAD = 120
@@ -18,7 +18,7 @@ def compress(text: str) -> str:
     if len(lines) < TRUNCATE_AT:
         return "\n".join(lines)
     middle = lines[HEAD:-TAIL]
-    errors = [clip(line, 300) for line in middle if ERROR_LINE.search(line)][:MIDDLE_ERRORS]
+    errors = [clip(line, 300) for line in middle if is_error_line(line)][:MIDDLE_ERRORS]
     marker = omitted(len(middle) - len(errors))
     kept_errors = [marker + ", error lines among them:", *errors] if errors else [marker]
     return "\n".join([*lines[:HEAD], *kept_errors, *lines[-TAIL:]])
