@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.records import (
@@ -18,7 +29,8 @@ from app.core.records import (
     WireFormat,
 )
 from app.store.db import Database
-from app.store.models import Usage
+from app.store.models import ApiKey, Usage
+from app.store.types import UTCDateTime
 
 # HTTP statuses from here up count as errors in the summary.
 _ERROR_STATUS = 400
@@ -76,6 +88,20 @@ def _record(row: Usage) -> UsageRecord:
     )
 
 
+_TOUCH_KEYS = (
+    update(ApiKey)
+    .where(
+        ApiKey.name == bindparam("key_name"),
+        ApiKey.revoked.is_(False),
+        or_(
+            ApiKey.last_used_at.is_(None),
+            ApiKey.last_used_at < bindparam("used_at", type_=UTCDateTime()),
+        ),
+    )
+    .values(last_used_at=bindparam("used_at", type_=UTCDateTime()))
+)
+
+
 def _total(column: Any) -> ColumnElement[Any]:
     return func.coalesce(func.sum(column), 0)
 
@@ -90,6 +116,15 @@ class UsageRepo:
             return
         with self._db.connect(f"write {len(records)} usage records") as connection:
             connection.execute(insert(Usage), [_row_values(record) for record in records])
+            last_used: dict[str, datetime] = {}
+            for record in records:
+                name = record.api_key_name
+                if name is not None and (name not in last_used or record.started_at > last_used[name]):
+                    last_used[name] = record.started_at
+            if last_used:
+                # The keys' "last used" column, in the same transaction and batch: one statement for
+                # all the keys in it, never moving a time backwards.
+                connection.execute(_TOUCH_KEYS, [{"key_name": n, "used_at": t} for n, t in last_used.items()])
 
     def recent(self, limit: int = 100) -> tuple[UsageRecord, ...]:
         """The newest records first."""

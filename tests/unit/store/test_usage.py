@@ -241,3 +241,14 @@ def test_delete_before(store: Store) -> None:
     assert store.usage.delete_before(datetime(2026, 3, 3, tzinfo=UTC)) == 2
     assert [r.request_id for r in store.usage.recent()] == ["full-3"]
     assert store.usage.delete_before(datetime(2026, 3, 3, tzinfo=UTC)) == 0
+
+
+def test_writing_usage_marks_keys_used(store: Store) -> None:
+    store.keys.add("laptop", "h1" * 32, "vr-1")
+    store.keys.add("ci", "h2" * 32, "vr-2")
+    store.usage.add_many([full(1, day=2), full(2, day=1), full(3, day=1, key="ci"), full(4, key="gone")])
+    used = {k.name: k.last_used_at for k in store.keys.list()}
+    assert used == {"ci": full(3, day=1).started_at, "laptop": full(1, day=2).started_at}
+    # An older batch arriving late never moves the time back.
+    store.usage.add_many([full(5, day=1)])
+    assert store.keys.get("laptop").last_used_at == full(1, day=2).started_at
