@@ -62,7 +62,11 @@ class Sample:
     command: str
     output: str
     failed: bool
-    facts: list[str]
+    rule: Callable[[str], list[str]]  # extracts the facts from the output
+
+    @property
+    def facts(self) -> list[str]:
+        return self.rule(self.output)
 
 
 def run(command: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[str, int]:
@@ -112,8 +116,12 @@ def status_facts(text: str) -> list[str]:
 
 
 def grep_facts(text: str) -> list[str]:
-    """Every file with a match."""
-    return unique(re.findall(r"^([^\s:][^:]*):\d+:", text, re.M))
+    """Every file with a match, and each file's first match as `line: text` (indentation aside)."""
+    facts = []
+    for path, line, match in re.findall(r"^([^\s:][^:]*):(\d+):(.*)$", text, re.M):
+        if path not in facts:
+            facts += [path, f"{line}: {match.strip()[:80]}"]
+    return unique(facts)
 
 
 NOISE = ("__pycache__", ".git", "node_modules")
@@ -210,8 +218,20 @@ def jest_facts(text: str) -> list[str]:
 
 
 def json_facts(text: str) -> list[str]:
-    value = orjson.loads(text)
-    return [f'"{key}"' for key in value] if isinstance(value, dict) else []
+    """Every object key, at any depth (as `"key"`)."""
+    keys: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                keys.append(f'"{key}"')
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(orjson.loads(text))
+    return unique(keys)
 
 
 def access_log_facts(text: str) -> list[str]:
@@ -232,16 +252,16 @@ def git_samples(tmp: Path) -> list[Sample]:
     samples = []
     show = f"git show {SHOW_COMMIT}"
     text, _ = run(show, ROOT)
-    samples.append(Sample("git-show", "git-diff", show, text, False, diff_facts(text)))
+    samples.append(Sample("git-show", "git-diff", show, text, False, diff_facts))
     diff = f"git diff {DIFF_RANGE[0]} {DIFF_RANGE[1]} -- app"
     text, _ = run(diff, ROOT)
-    samples.append(Sample("git-diff", "git-diff", diff, text, False, diff_facts(text)))
+    samples.append(Sample("git-diff", "git-diff", diff, text, False, diff_facts))
     logp = f"git log -p -4 {LOG_HEAD} -- app/routing app/resilience"
     text, _ = run(logp, ROOT)
-    samples.append(Sample("git-log-patch", "git-diff", logp, text, False, diff_facts(text)))
+    samples.append(Sample("git-log-patch", "git-diff", logp, text, False, diff_facts))
     log = f"git log -n 40 {LOG_HEAD}"
     text, _ = run(log, ROOT)
-    samples.append(Sample("git-log", "git-log", log, text, False, log_facts(text)))
+    samples.append(Sample("git-log", "git-log", log, text, False, log_facts))
 
     repo = tmp / "aiohttp-repo"
     shutil.copytree(SITE / "aiohttp", repo / "aiohttp", ignore=shutil.ignore_patterns("*.so"))
@@ -258,7 +278,7 @@ def git_samples(tmp: Path) -> list[Sample]:
     (package / "experimental" / "pool.py").write_text("y = 2\n")
     run("git add aiohttp/client.py aiohttp/retry.py aiohttp/tracing.py", repo)
     text, _ = run("git status", repo)
-    samples.append(Sample("git-status", "git-status", "git status", text, False, status_facts(text)))
+    samples.append(Sample("git-status", "git-status", "git status", text, False, status_facts))
     return samples
 
 
@@ -266,27 +286,27 @@ def search_samples(tmp: Path) -> list[Sample]:
     samples = []
     cmd = "grep -rn 'def ' app/formats/anthropic"
     text, _ = run(cmd, ROOT)
-    samples.append(Sample("grep", "grep", cmd, text, False, grep_facts(text)))
+    samples.append(Sample("grep", "grep", cmd, text, False, grep_facts))
     if shutil.which("rg"):
         cmd = "rg -n --sort path 'async def|await ' app/gateway app/routing"
         text, _ = run(cmd, ROOT)
-        samples.append(Sample("rg", "grep", cmd, text, False, grep_facts(text)))
+        samples.append(Sample("rg", "grep", cmd, text, False, grep_facts))
     aiohttp = tmp / "aiohttp-repo"
     cmd = "find . | sort"
     text, _ = run(cmd, aiohttp)
-    samples.append(Sample("find", "find", cmd, text, False, path_facts(text)))
+    samples.append(Sample("find", "find", cmd, text, False, path_facts))
     fd = shutil.which("fd") or shutil.which("fdfind")
     if fd:
         cmd = f"{Path(fd).name} --no-ignore --exclude .git . | sort"
         text, _ = run(cmd, aiohttp)
-        samples.append(Sample("fd", "find", cmd, text, False, path_facts(text)))
+        samples.append(Sample("fd", "find", cmd, text, False, path_facts))
     cmd = "ls -la aiohttp"
     text, _ = run(cmd, aiohttp)
-    samples.append(Sample("ls", "ls", cmd, text, False, ls_facts(text)))
+    samples.append(Sample("ls", "ls", cmd, text, False, ls_facts))
     if shutil.which("tree"):
         cmd = "tree -a --charset utf-8 -I .git"
         text, _ = run(cmd, aiohttp)
-        samples.append(Sample("tree", "tree", cmd, text, False, tree_facts(text)))
+        samples.append(Sample("tree", "tree", cmd, text, False, tree_facts))
     return samples
 
 
@@ -347,7 +367,7 @@ def pytest_samples(tmp: Path) -> list[Sample]:
             suite,
             {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
         )
-        samples.append(Sample(sample_id, "pytest", cmd, text, code != 0, pytest_facts(text)))
+        samples.append(Sample(sample_id, "pytest", cmd, text, code != 0, pytest_facts))
     return samples
 
 
@@ -408,13 +428,13 @@ def cargo_samples(tmp: Path) -> list[Sample]:
     (crate / "src" / "lib.rs").write_text(CARGO_LIB % passing)
     cmd = "cargo test --color never"
     text, code = run(cmd, crate, {"CARGO_TERM_COLOR": "never"})
-    samples.append(Sample("cargo-test", "cargo-test", cmd, text, code != 0, cargo_test_facts(text)))
+    samples.append(Sample("cargo-test", "cargo-test", cmd, text, code != 0, cargo_test_facts))
     bad = tmp / "badbin"
     run("cargo new -q --bin --vcs none badbin", tmp)
     (bad / "src" / "main.rs").write_text(CARGO_BAD)
     cmd = "cargo build --color never"
     text, code = run(cmd, bad, {"CARGO_TERM_COLOR": "never"})
-    samples.append(Sample("cargo-build", "build", cmd, text, code != 0, compiler_facts(text)))
+    samples.append(Sample("cargo-build", "build", cmd, text, code != 0, compiler_facts))
     return samples
 
 
@@ -460,10 +480,10 @@ def gcc_samples(tmp: Path) -> list[Sample]:
     samples = []
     cmd = "gcc -Wall -Wextra -c words.c"
     text, code = run(cmd, project)
-    samples.append(Sample("gcc", "build", cmd, text, code != 0, compiler_facts(text)))
+    samples.append(Sample("gcc", "build", cmd, text, code != 0, compiler_facts))
     cmd = "make -k"
     text, code = run(cmd, project, {"CC": "gcc"})
-    samples.append(Sample("make", "build", cmd, text, code != 0, compiler_facts(text)))
+    samples.append(Sample("make", "build", cmd, text, code != 0, compiler_facts))
     return samples
 
 
@@ -520,16 +540,16 @@ def npm_samples(tmp: Path) -> list[Sample]:
     samples = []
     cmd = "npm install --no-fund --loglevel=http --save-dev jest@29 typescript@5"
     text, code = run(cmd, project)
-    samples.append(Sample("npm-install", "npm", cmd, text, code != 0, npm_facts(text)))
+    samples.append(Sample("npm-install", "npm", cmd, text, code != 0, npm_facts))
     if code != 0:
         return samples
     cmd = "npm ls --all --json"
     text, code = run(cmd, project)
-    samples.append(Sample("json-npm-ls", "json", cmd, text, code != 0, json_facts(text)))
+    samples.append(Sample("json-npm-ls", "json", cmd, text, code != 0, json_facts))
     (project / "app.ts").write_text(TS_SOURCE)
     cmd = "npx tsc --noEmit --strict app.ts"
     text, code = run(cmd, project)
-    samples.append(Sample("tsc", "build", cmd, text, code != 0, compiler_facts(text)))
+    samples.append(Sample("tsc", "build", cmd, text, code != 0, compiler_facts))
     (project / "lib.js").write_text(JEST_LIB)
     cases = "".join(
         f"  test('slug {i}', () => {{\n    expect(slugify('Item {i}')).toBe('item-{i}');\n  }});\n"
@@ -538,7 +558,7 @@ def npm_samples(tmp: Path) -> list[Sample]:
     (project / "lib.test.js").write_text(JEST_TEST % cases)
     cmd = "npx jest --ci --verbose --colors=false"
     text, code = run(cmd, project)
-    samples.append(Sample("jest", "jest", cmd, text, code != 0, jest_facts(text)))
+    samples.append(Sample("jest", "jest", cmd, text, code != 0, jest_facts))
     return samples
 
 
@@ -546,7 +566,7 @@ def pip_samples(tmp: Path) -> list[Sample]:
     samples = []
     cmd = "pip install --dry-run --ignore-installed --no-color --progress-bar off sqlalchemy alembic aiohttp"
     text, code = run(f"{sys.executable} -m {cmd}", tmp)
-    samples.append(Sample("pip-install", "pip", cmd, text, code != 0, pip_facts(text)))
+    samples.append(Sample("pip-install", "pip", cmd, text, code != 0, pip_facts))
     return samples
 
 
@@ -593,7 +613,7 @@ def access_log_sample(tmp: Path) -> list[Sample]:
     reader.join()
     text = "".join(lines)
     cmd = "python -m http.server (access log)"
-    return [Sample("access-log", "log", cmd, text, False, access_log_facts(text))]
+    return [Sample("access-log", "log", cmd, text, False, access_log_facts)]
 
 
 GENERATORS: tuple[Callable[[Path], list[Sample]], ...] = (
@@ -608,10 +628,48 @@ GENERATORS: tuple[Callable[[Path], list[Sample]], ...] = (
 )
 
 
+RULES: dict[str, Callable[[str], list[str]]] = {
+    rule.__name__: rule
+    for rule in (
+        diff_facts,
+        log_facts,
+        status_facts,
+        grep_facts,
+        path_facts,
+        ls_facts,
+        tree_facts,
+        pytest_facts,
+        cargo_test_facts,
+        compiler_facts,
+        pip_facts,
+        npm_facts,
+        jest_facts,
+        json_facts,
+        access_log_facts,
+    )
+}
+
+
+def refacts(out: Path) -> None:
+    """The facts of the samples already in `out`, extracted again with the current rules."""
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    for entry in manifest:
+        entry["facts"] = RULES[entry["rule"]]((out / f"{entry['id']}.txt").read_text())
+    (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--refacts",
+        action="store_true",
+        help="re-extract the facts of the existing samples without running the tools",
+    )
     args = parser.parse_args()
+    if args.refacts:
+        refacts(args.out)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     samples: list[Sample] = []
     with tempfile.TemporaryDirectory(prefix="savers-corpus-") as name:
@@ -629,6 +687,7 @@ def main() -> None:
                 "command": sample.command,
                 "failed": sample.failed,
                 "chars": len(sample.output),
+                "rule": sample.rule.__name__,
                 "facts": sample.facts,
             }
         )
