@@ -1,8 +1,8 @@
 """The Qt part of `vansroute --selftest`: imported only when that check runs (app/main.py imports it
 lazily), so the rest of the self-test and headless mode never load Qt.
 
-Qt starts on its offscreen platform plugin, which needs no display, and draws the app icon; that
-proves QtCore, QtGui and the plugin loader work inside the bundle. The native plugin that the tray
+The desktop modules import, then Qt starts on its offscreen platform plugin, which needs no display,
+and draws the app icon; that proves the Qt modules and the plugin loader work inside the bundle. The native plugin that the tray
 needs on this system (xcb, cocoa, windows) is then looked for next to it, since it cannot be loaded
 without a display.
 """
@@ -10,6 +10,7 @@ without a display.
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from pathlib import Path
 
 # The desktop's own platform plugin, per system: present in the bundle or the tray cannot start.
@@ -26,6 +27,10 @@ def check_qt() -> str:
     from PySide6.QtGui import QGuiApplication
 
     from app.ui.icons import render_icon
+
+    # The whole desktop stack (qasync, tray, windows, and every Qt module they use) must import: on
+    # Windows and macOS this check is all that runs the frozen app's UI code before a release.
+    import_module("app.ui.loop")
 
     app = QGuiApplication.instance()
     if app is None:

@@ -206,3 +206,36 @@ def test_uninstall_leaves_a_foreign_autostart_entry_and_purges_data_on_request(t
     assert mine.read_text() == "[Desktop Entry]\nType=Application\nExec=/usr/bin/true\n"
     assert not (home / ".local/share/VansRoute").exists()
     assert not prefix.exists()
+
+
+@pytest.mark.xvfb
+async def test_bundle_runs_the_tray_app_where_there_is_a_display(tmp_path: Path, x_display: str) -> None:
+    exe = str(bundle_dir() / "vansroute")
+    env = clean_env(tmp_path / "home", VANSROUTE_DATA_DIR=str(tmp_path / "data"), DISPLAY=x_display)
+    env["QT_QPA_PLATFORM"] = "xcb"
+    (tmp_path / "home").mkdir()
+    proc = await asyncio.create_subprocess_exec(
+        exe,
+        "serve",
+        "--port",
+        "0",
+        env=env,
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        url = await _wait_until_serving(proc, tmp_path / "data" / "gateway.json")
+        async with aiohttp.ClientSession() as session, session.get(url + "/health") as response:
+            health = await response.json()
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 20)
+        log = (await proc.stderr.read()).decode() if proc.stderr else ""
+    assert health["mode"] == "desktop", log
+    assert code == 0, log
+    # The xcb platform plugin and the tray work from inside the bundle.
+    assert "tray icon shown" in log
+    assert "Traceback" not in log

@@ -46,3 +46,15 @@ def test_a_missing_native_plugin_fails(qapp: QApplication, monkeypatch: pytest.M
     monkeypatch.setitem(selftest_qt.NATIVE_PLATFORM_PLUGINS, sys.platform, ("libqnowhere.so",))
     with pytest.raises(RuntimeError, match=r"libqnowhere\.so platform plugin is missing from .*platforms"):
         check_qt()
+
+
+def test_a_desktop_module_that_cannot_be_imported_fails(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a bundle missing one of the Qt modules the tray uses looks like (PySide6.QtNetwork, say).
+    def missing(name: str) -> object:
+        raise ModuleNotFoundError("No module named 'PySide6.QtNetwork'")
+
+    monkeypatch.setattr(selftest_qt, "import_module", missing)
+    with pytest.raises(ModuleNotFoundError, match=r"PySide6\.QtNetwork"):
+        check_qt()
