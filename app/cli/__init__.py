@@ -254,6 +254,26 @@ def _limit_changes(args: argparse.Namespace) -> LimitChanges:
     )
 
 
+def _limits_summary(limits: KeyLimits) -> str:
+    """Only what differs from "everything, no limit", e.g. `providers=openai rpm=60 budget=$25.00`."""
+    parts = [
+        f"{name}={access.describe()}"
+        for name, access in (
+            ("providers", limits.providers),
+            ("combos", limits.combos),
+            ("kinds", limits.kinds),
+        )
+        if not access.is_everything
+    ]
+    if limits.requests_per_minute is not None:
+        parts.append(f"rpm={limits.requests_per_minute}")
+    if limits.max_concurrent is not None:
+        parts.append(f"concurrency={limits.max_concurrent}")
+    if limits.monthly_budget_usd is not None:
+        parts.append(f"budget=${limits.monthly_budget_usd:.2f}")
+    return " ".join(parts) or "-"
+
+
 def _describe_limits(limits: KeyLimits) -> list[tuple[str, str]]:
     def number(value: float | None, unit: str = "") -> str:
         return "no limit" if value is None else f"{value:g}{unit}"
@@ -378,10 +398,13 @@ class AdminCommands:
                 "revoked" if k.revoked else "active",
                 _when(k.created_at),
                 _when(k.last_used_at),
+                _limits_summary(k.limits),
             )
             for k in self.admin.list_keys()
         ]
-        _table(self.out, ("NAME", "KEY", "STATE", "CREATED", "LAST USED"), rows, empty="no keys yet")
+        _table(
+            self.out, ("NAME", "KEY", "STATE", "CREATED", "LAST USED", "LIMITS"), rows, empty="no keys yet"
+        )
         return EXIT_OK
 
     def keys_revoke(self, args: argparse.Namespace) -> int:

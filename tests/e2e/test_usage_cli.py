@@ -42,6 +42,8 @@ async def test_keys_with_limits(env: dict[str, str]) -> None:
     assert changed.code == 0, changed.err
     lines = {" ".join(line.split()) for line in (await cli(env, "keys", "show", "ci")).out.splitlines()}
     assert {"kinds all", "concurrent requests 2", "monthly budget $12.50", "requests per minute 30"} <= lines
+    listed = (await cli(env, "keys", "list")).out
+    assert "providers=anthropic rpm=30 concurrency=2 budget=$12.50" in listed
 
 
 @pytest.mark.parametrize(
