@@ -12,8 +12,8 @@ Every local API key carries `KeyLimits` (in the routing snapshot, so nothing her
 - a monthly budget in USD. Month-to-date spend per key name is seeded at start from the usage table
   and grows with the cost of every finished request; it starts again at 0 on the 1st (UTC). A request
   is refused once the spend has reached the budget; one that started under it is finished, so the
-  budget can be overshot by the requests in flight. Several gateways sharing one PostgreSQL database
-  each keep their own count (seeded from the shared table at their start).
+  budget can be overshot by the requests in flight. Gateways sharing one PostgreSQL database catch up
+  with each other's spend from the shared table every minute (services.usage.BudgetSync).
 
 How refusals read, in the client's own error format:
 - 403 permission_error (code `access_denied`) for an access list, naming the list and what was asked;
@@ -191,6 +191,17 @@ class AccessControl:
         self._month = _month_of(month_of)
         self._spend = {name: float(value) for name, value in spend.items()}
         self._roll_month()
+
+    def merge_spend(self, spend: Mapping[str, float], month_of: datetime) -> None:
+        """Take the usage table's month-to-date spend where it is higher than ours: other gateways
+        sharing the database spend from the same budgets. Ours stays where it is higher (rows not
+        written yet)."""
+        self._roll_month()
+        if _month_of(month_of) != self._month:
+            return  # read before the month turned: last month's spend
+        for name, value in spend.items():
+            if value > self._spend.get(name, 0.0):
+                self._spend[name] = float(value)
 
     def spent(self, name: str) -> float:
         self._roll_month()

@@ -36,7 +36,7 @@ from app.services.reloader import Reloader
 from app.services.snapshot_builder import SnapshotBuilder
 from app.services.status import BreakerStatus, CooldownStatus, ResilienceStatus, RuntimeStatus, SlotStatus
 from app.services.tuning import effective, load_tuning, retention_days
-from app.services.usage import UsageRetention, UsageService, seed_budgets
+from app.services.usage import BudgetSync, UsageRetention, UsageService, seed_budgets
 from app.store.db import Database
 from app.store.repos import Store
 from app.store.usage_writer import UsageWriter
@@ -66,6 +66,7 @@ class Runtime:
         self._store: Store | None = None
         self._writer: UsageWriter | None = None
         self._retention: UsageRetention | None = None
+        self._budget_sync: BudgetSync | None = None
         self._reloader: Reloader | None = None
         self._server: GatewayServer | None = None
         self._transport = Transport()
@@ -103,6 +104,8 @@ class Runtime:
         # Budgets need the month's spend before the first request; old usage rows go by retention.
         await seed_budgets(self._store, self._ctx.access, self._clock)
         self._retention = UsageRetention(self._store, self._clock, retention_days(stored, self._environ))
+        if self._db.dialect == "postgresql":  # only a shared database has other gateways' spend in it
+            self._budget_sync = BudgetSync(self._store, self._ctx.access, self._clock)
         builder = SnapshotBuilder(self._store, SecretResolver(self._secrets, self._environ))
         self._reloader = Reloader(builder, self._holder, self.bus, interval=self._reload_interval)
         profiles = ProfileKeeper(self._ctx.guards.breakers, self._holder)
@@ -120,6 +123,8 @@ class Runtime:
         self._writer = UsageWriter(self._store)
         await self._writer.start()
         await self._retention.start()
+        if self._budget_sync is not None:
+            await self._budget_sync.start()
         writer = self._writer
         self.bus.subscribe(RequestFinished, lambda event: writer.submit(event.usage))
         self._server = GatewayServer(create_app(self._ctx), self.config.host, self.config.port)
@@ -142,6 +147,8 @@ class Runtime:
             await self._quota.stop()
         if self._discovery is not None:
             await self._discovery.stop()
+        if self._budget_sync is not None:
+            await self._budget_sync.stop()
         if self._retention is not None:
             await self._retention.stop()
         if self._writer is not None:

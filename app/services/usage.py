@@ -84,6 +84,46 @@ async def seed_budgets(store: Store, access: AccessControl, clock: Clock) -> Non
     access.seed_spend(spend, now)
 
 
+class BudgetSync:
+    """Every `interval_s`, folds the usage table's month-to-date spend into the gateway's budgets, so
+    gateways sharing a database see each other's spend within about a minute."""
+
+    def __init__(
+        self, store: Store, access: AccessControl, clock: Clock, *, interval_s: float = 60.0
+    ) -> None:
+        self._store = store
+        self._access = access
+        self._clock = clock
+        self._interval = interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def sync(self) -> None:
+        now = self._clock.now()
+        loop = asyncio.get_running_loop()
+        try:
+            spend = await loop.run_in_executor(None, self._store.usage.spend_by_key, month_start(now))
+        except StoreError as exc:
+            _log.warning("could not read spend per key: %s", exc)
+            return
+        self._access.merge_spend(spend, now)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.sync()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = spawn(self._run(), name="budget-sync")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            # wait() rather than awaiting the task: our own cancellation must still propagate.
+            await asyncio.wait([self._task])
+            self._task = None
+
+
 class UsageRetention:
     """Deletes usage rows older than `days` (0 keeps them forever): at start, then every hour."""
 

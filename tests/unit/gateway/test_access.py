@@ -266,3 +266,17 @@ def test_limits_follow_the_key_record(clock: FakeClock) -> None:
 
 def test_month_start() -> None:
     assert month_start(datetime(2026, 12, 31, 23, 0, tzinfo=UTC)) == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_merge_spend_takes_the_higher_count(clock: FakeClock) -> None:
+    control = AccessControl(clock)
+    control.seed_spend({"laptop": 2.0, "ci": 1.0}, WALL)
+    control.merge_spend({"laptop": 1.5, "ci": 3.0, "new": 0.5}, WALL)
+    assert (control.spent("laptop"), control.spent("ci"), control.spent("new")) == (2.0, 3.0, 0.5)
+
+
+def test_merge_spend_ignores_a_read_from_last_month(clock: FakeClock) -> None:
+    control = AccessControl(clock)
+    clock.advance(60)  # February now
+    control.merge_spend({"laptop": 9.0}, WALL)  # read in January
+    assert control.spent("laptop") == 0.0

@@ -11,9 +11,10 @@ import pytest
 
 from app.core.clock import FakeClock
 from app.core.errors import ConfigError
+from app.core.events import RequestFinished
 from app.core.records import UsageDimension, UsageRecord, WireFormat
 from app.gateway.access import AccessControl
-from app.services.usage import UsageRetention, UsageService, parse_since, seed_budgets
+from app.services.usage import BudgetSync, UsageRetention, UsageService, parse_since, seed_budgets
 from app.store.db import Database, sqlite_url
 from app.store.repos import Store
 
@@ -122,3 +123,21 @@ async def test_retention_runs_in_the_background_and_stops(store: Store) -> None:
     await retention.stop()
     assert retention.deleted == 1
     assert store.usage.recent() == ()
+
+
+async def test_budget_sync_brings_in_other_gateways_spend(store: Store) -> None:
+    clock = FakeClock(start=0.0, wall=NOW)
+    ours = AccessControl(clock)
+    await seed_budgets(store, ours, clock)
+    ours.on_finished(RequestFinished(row(1, NOW, key="laptop", cost=0.5)))  # not written yet
+    # Another gateway on the same database wrote these.
+    store.usage.add_many([row(2, NOW, key="laptop", cost=0.25), row(3, NOW, key="ci", cost=4.0)])
+    sync = BudgetSync(store, ours, clock, interval_s=0.01)
+    await sync.start()
+    for _ in range(200):
+        if ours.spent("ci"):
+            break
+        await asyncio.sleep(0.01)
+    await sync.stop()
+    assert ours.spent("ci") == pytest.approx(4.0)
+    assert ours.spent("laptop") == pytest.approx(0.5)  # ours is higher: kept
