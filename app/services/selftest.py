@@ -42,6 +42,10 @@ _GATEWAY_TIMEOUT_S = 30.0
 _UPSTREAM_MODEL = "echo"
 
 
+class SelftestFailed(VansRouteError):
+    """A check found something wrong (as opposed to a component raising on its own)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     name: str
@@ -153,10 +157,6 @@ def check_database() -> str:
 
 def check_gateway() -> str:
     return asyncio.run(asyncio.wait_for(_gateway_round_trip(), _GATEWAY_TIMEOUT_S))
-
-
-class SelftestFailed(VansRouteError):
-    """A check found something wrong (as opposed to a component raising on its own)."""
 
 
 async def _gateway_round_trip() -> str:
