@@ -224,7 +224,7 @@ def command_groups() -> tuple[CommandGroup, ...]:
 
 
 # Sub-command families that live in their own modules; each defines COMMANDS, register() and run().
-_GROUP_MODULES: tuple[str, ...] = ("configure", "usage", "combos")
+_GROUP_MODULES: tuple[str, ...] = ("configure", "usage", "combos", "savers")
 
 
 def _add_limit_options(p: argparse.ArgumentParser) -> None:

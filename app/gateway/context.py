@@ -17,6 +17,7 @@ from app.resilience.limiter import AccountLimiter
 from app.routing.execute import Guards
 from app.routing.snapshot import SnapshotHolder
 from app.routing.state import RoutingState
+from app.savers import HeadroomMemory
 
 
 @dataclass
@@ -41,6 +42,8 @@ class GatewayContext:
     guards: Guards = field(init=False)
     # Round-robin turns, latency averages and session pins (combos, account selection, stickiness).
     routing: RoutingState = field(init=False)
+    # What Headroom sent for each tool result, so a later turn sends the same text (prompt caches).
+    headroom_memory: HeadroomMemory = field(default_factory=HeadroomMemory)
     # Per-key rate, concurrency and budget state; spend grows with every finished request's cost.
     access: AccessControl = field(init=False)
 

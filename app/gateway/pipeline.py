@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -43,6 +43,8 @@ from app.routing.plan import LoadOf, models_of, plan, stick
 from app.routing.resolve import ComboRoute, resolve_route
 from app.routing.snapshot import Candidate, Target
 from app.routing.strategies import FUSION, RequestNeeds
+from app.savers import HEADER as SAVER_HEADER
+from app.savers import HeadroomSettings, Saver, SaverOptions, apply_headroom, apply_savers, header_turns_off
 
 _log = logging.getLogger(__name__)
 
@@ -173,6 +175,42 @@ class _Call:
 NO_NEEDS = RequestNeeds()
 
 
+async def _save_tokens(
+    ctx: GatewayContext,
+    options: SaverOptions,
+    headroom: HeadroomSettings,
+    headers: Mapping[str, str],
+    client_format: WireFormat,
+    body: dict[str, Any],
+    model: str,
+) -> dict[str, Any]:
+    """The body with tool output shrunk (and Caveman/Ponytail added) as the settings say; the
+    client's own dict, untouched, when nothing applies or the request says `x-vansroute-token-saver: off`."""
+    if not options.enabled or header_turns_off(headers.get(SAVER_HEADER)):
+        return body
+    saved = apply_savers(body, client_format, options)
+    if options.uses(Saver.HEADROOM):
+        compressed = await apply_headroom(
+            saved.body, client_format, _headroom_sender(ctx), ctx.headroom_memory, headroom, model=model
+        )
+        if compressed.failure:
+            _log.info("%s", compressed.failure)
+        if compressed.changed:
+            return compressed.body
+    return saved.body
+
+
+def _headroom_sender(ctx: GatewayContext) -> Callable[[str, bytes, float], Awaitable[tuple[int, bytes]]]:
+    async def send(url: str, body: bytes, _limit: float) -> tuple[int, bytes]:
+        # apply_headroom bounds the call with its own timeout (3 s); an error status raises here.
+        response = await ctx.transport.send(
+            "POST", url, body=body, headers={"Content-Type": "application/json"}, proxy_url=None
+        )
+        return response.status, await response.read()
+
+    return send
+
+
 def _load(ctx: GatewayContext) -> LoadOf:
     limiter = ctx.guards.limiter
 
@@ -279,6 +317,9 @@ async def _handle(
     stream = stream_from_url if stream_from_url is not None else body.get("stream") is True
     log.model, log.stream = model, stream
     base_model, reasoning = split_reasoning_suffix(model)
+    body = await _save_tokens(
+        ctx, snapshot.savers, snapshot.headroom, request.headers, client_format, body, base_model
+    )
     route = resolve_route(snapshot, base_model)
     needs = request_needs(raw, body, reasoning) if isinstance(route, ComboRoute) else NO_NEEDS
     candidates = plan(route, needs, ctx.routing, _load(ctx))

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from app.core.records import ApiKeyRecord, WireFormat
 from app.providers.catalog import CatalogModel
 from app.providers.profile import DEFAULT_PROFILE, UpstreamProfile
+from app.savers import HeadroomSettings, SaverOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,9 @@ class RoutingSnapshot:
     keys_by_hash: Mapping[str, ApiKeyRecord]
     accounts_total: int = 0
     combos: Mapping[str, ComboView] = field(default_factory=lambda: MappingProxyType({}))
+    # The global token-saver setting (a key's own setting and a request header may turn it off).
+    savers: SaverOptions = field(default_factory=SaverOptions)
+    headroom: HeadroomSettings = field(default_factory=HeadroomSettings)
 
     @staticmethod
     def empty() -> RoutingSnapshot:

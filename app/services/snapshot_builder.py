@@ -10,6 +10,7 @@ from app.credentials.resolver import SecretResolver
 from app.providers.catalog import builtin_catalog
 from app.providers.profile import profile_for
 from app.routing.snapshot import ComboView, ProviderView, RoutingSnapshot, Target
+from app.services import saver_settings
 from app.store.repos import Store
 
 _log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class SnapshotBuilder:
         accounts = self._store.accounts.list()
         keys = self._store.keys.list(include_revoked=False)
         discovered = self._store.discovered.all()
+        savers = saver_settings.read(self._store)
         catalog = builtin_catalog()
         providers: dict[str, ProviderView] = {}
         usable = 0
@@ -95,6 +97,8 @@ class SnapshotBuilder:
             providers=MappingProxyType(providers),
             keys_by_hash=MappingProxyType({k.key_hash: k for k in keys}),
             accounts_total=usable,
+            savers=savers.options,
+            headroom=savers.headroom,
             combos=MappingProxyType(
                 {
                     c.name: ComboView(c.name, c.strategy, c.targets, MappingProxyType(dict(c.options)))

@@ -275,3 +275,13 @@ async def test_accounts_can_be_edited_disabled_and_enabled(env: dict[str, str]) 
     assert clash.code != 0 and "labelled 'default'" in clash.err
     nothing = await cli(env, "accounts", "set", account_id)
     assert nothing.code == 2 and "nothing to change" in nothing.err
+
+
+async def test_savers_setting_from_the_command_line(env: dict[str, str]) -> None:
+    shown = await cli(env, "savers")
+    assert shown.code == 0 and "token savers: rtk (level full)" in shown.out
+    changed = await cli(env, "savers", "set", "--use", "rtk,caveman", "--level", "lite")
+    assert changed.code == 0 and "caveman, rtk (level lite)" in changed.out
+    bad = await cli(env, "savers", "set", "--use", "rtk,zip")
+    assert bad.code == 2 and "unknown token saver" in bad.err
+    assert "token savers: off" in (await cli(env, "savers", "off")).out
