@@ -102,3 +102,12 @@ class AccountDisabled(Event):
     account_id: int
     account_label: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComboExhausted(Event):
+    """No member of a combo could answer a request (every one failed, cooled down or was saturated)."""
+
+    combo: str
+    attempts: int
+    retry_after_s: float | None

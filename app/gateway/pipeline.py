@@ -17,6 +17,7 @@ import orjson
 from aiohttp import web
 
 from app.core.errors import GatewayError, InvalidRequest, NoRouteAvailable, UpstreamError, UpstreamHTTPError
+from app.core.events import ComboExhausted
 from app.core.records import ApiKeyRecord, WireFormat
 from app.formats import anthropic, signatures
 from app.formats.adapter import ErrorInfo, FormatAdapter
@@ -363,6 +364,8 @@ async def _handle(
         outcome = await first_answer(candidates, attempt, ctx.guards, model=base_model)
     except Exhausted as exc:
         log.attempts = exc.attempts
+        if isinstance(route, ComboRoute):
+            ctx.bus.publish(ComboExhausted(route.combo.name, exc.attempts, exc.retry_after_s))
         raise _client_error(call, exc) from None
     chosen, upstream_response = outcome.candidate, outcome.result
     ctx.routing.note_used(chosen.target.account_id)

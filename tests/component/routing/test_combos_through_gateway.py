@@ -253,3 +253,17 @@ async def test_unknown_model_lists_the_closest_matches(gw: Gateway) -> None:
         with pytest.raises(anthropic.NotFoundError) as denied:
             await a.messages.create(model="sonnet-4-5", max_tokens=10, messages=MESSAGES)  # type: ignore[arg-type]
     assert "claude-sonnet-4-5" in str(denied.value)
+
+
+async def test_an_exhausted_combo_is_announced(gw: Gateway, one: FakeOpenAI, two: FakeOpenAI) -> None:
+    from app.core.events import ComboExhausted
+
+    seen: list[ComboExhausted] = []
+    gw.runtime.bus.subscribe(ComboExhausted, seen.append)
+    combos(gw).add("doomed", "fallback", ["one/m1", "two/m2"])
+    await gw.wait_for_config()
+    one.script(Behaviour(status=500))
+    two.script(Behaviour(status=500))
+    with pytest.raises(openai.APIStatusError):
+        await ask(gw, "combo/doomed")
+    assert [(e.combo, e.attempts) for e in seen] == [("doomed", 2)]
