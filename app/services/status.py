@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class RuntimeStatus:
     version: str
-    state: str  # "starting" | "serving" | "stopping" | "stopped"
+    state: str  # "starting" | "serving" | "paused" | "stopping" | "stopped"
     url: str
     uptime_s: float
     providers: int
@@ -17,6 +17,8 @@ class RuntimeStatus:
     requests_served: int
     data_dir: str
     mode: str  # "desktop" | "headless"
+    # Requests being answered right now (streams included), over every account.
+    in_flight: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,4 +71,59 @@ def save_icon_png(path: Path, size: int = 256) -> None:
         raise OSError(f"could not write {path}")
 
 
-__all__ = ["ICON_SIZES", "app_icon", "render_icon", "save_icon_png"]
+# The tray icon's states: the badge colour, or None for the plain icon.
+STATE_BADGES: dict[str, str | None] = {
+    "running": None,
+    "degraded": "#e0a100",
+    "paused": "#8a8f98",
+    "stopped": "#c0392b",
+}
+
+
+def render_state_icon(state: str, size: int = 64) -> QPixmap:
+    """The app icon with a badge in the lower right: amber when degraded, grey with pause bars when
+    paused, red when stopped; a paused or stopped icon is also faded, so the state reads at 16 px."""
+    pixmap = render_icon(size)
+    badge = STATE_BADGES.get(state)
+    if badge is None:
+        return pixmap
+    painter = QPainter(pixmap)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if state in ("paused", "stopped"):
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_DestinationIn)
+            painter.fillRect(pixmap.rect(), QColor(0, 0, 0, 130))
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+        d = size * 0.46
+        rect = QRectF(size - d - size * 0.02, size - d - size * 0.02, d, d)
+        painter.setPen(QPen(QColor("white"), max(1.0, size / 24)))
+        painter.setBrush(QColor(badge))
+        painter.drawEllipse(rect)
+        if state == "paused":
+            bar_w, bar_h = d * 0.14, d * 0.44
+            top = rect.center().y() - bar_h / 2
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("white"))
+            painter.drawRect(QRectF(rect.center().x() - bar_w * 1.6, top, bar_w, bar_h))
+            painter.drawRect(QRectF(rect.center().x() + bar_w * 0.6, top, bar_w, bar_h))
+    finally:
+        painter.end()
+    return pixmap
+
+
+def state_icon(state: str) -> QIcon:
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addPixmap(render_state_icon(state, size))
+    return icon
+
+
+__all__ = [
+    "ICON_SIZES",
+    "STATE_BADGES",
+    "app_icon",
+    "render_icon",
+    "render_state_icon",
+    "save_icon_png",
+    "state_icon",
+]

@@ -8,11 +8,13 @@ the loop under the pending main future and raises "Event loop stopped before Fut
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -20,16 +22,25 @@ from typing import Any
 import qasync
 from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app import __version__
 from app.core.tasks import spawn
+from app.services.autostart import Autostart, for_current_user
 from app.ui.bridge import EventBridge
 from app.ui.icons import app_icon
-from app.ui.ports import RuntimePort
+from app.ui.jobs import run_blocking
+from app.ui.main_window import MainWindow, PageDeps
+from app.ui.notifier import Notifier
+from app.ui.ports import DesktopPort
+from app.ui.prefs import FILE_NAME, DesktopPrefs, PrefsFile
+from app.ui.single_instance import SingleInstance, ask_running_instance, server_name
 from app.ui.text import APP_NAME
 from app.ui.tray import Tray
-from app.ui.windows.status import StatusWindow
+from app.ui.wizard import FirstRunWizard
+
+# Shows a modal-looking message without blocking the loop: (title, text) -> awaitable.
+Dialog = Callable[[str, str], Awaitable[None]]
 
 _log = logging.getLogger(__name__)
 
@@ -38,30 +49,77 @@ STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
 )
 
 
+async def message_dialog(title: str, text: str) -> None:
+    """A warning box that does not block the event loop (the gateway keeps its loop while it shows)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text)
+    box.setWindowTitle(f"{APP_NAME} — {title}")
+    done = asyncio.get_running_loop().create_future()
+
+    def finished(_result: int) -> None:
+        if not done.done():
+            done.set_result(None)
+
+    box.finished.connect(finished)
+    box.open()
+    await done
+
+
+def port_in_use_text(url: str) -> str:
+    return (
+        f"VansRoute could not listen on {url}: the port is already in use by another program (perhaps "
+        "another VansRoute with a different data folder).\n\nQuit that program, or start VansRoute on "
+        "another port with `vansroute serve --port N`."
+    )
+
+
+def _port_in_use(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and (
+        exc.errno in (errno.EADDRINUSE, 10048) or "address already in use" in str(exc).lower()
+    )
+
+
 class DesktopShell:
-    """The bridge, tray and status window around one runtime, from start to stop."""
+    """The bridge, tray, notifications and main window around one runtime, from start to stop."""
 
     def __init__(
         self,
-        runtime: RuntimePort,
+        runtime: DesktopPort,
         icon: QIcon,
         *,
         on_ready: Callable[[DesktopShell], object] | None = None,
+        autostart: Autostart | None = None,
+        dialog: Dialog = message_dialog,
+        first_run: bool = True,
     ) -> None:
         self.runtime = runtime
         self.icon = icon
         self._on_ready = on_ready
+        self._dialog = dialog
+        self._first_run = first_run
         # Closing the last window must never quit Qt under the qasync loop: only stop_event ends the app.
         QApplication.setQuitOnLastWindowClosed(False)
         self.stop_event = asyncio.Event()
         self.tray_available = False
         self.started = False
+        self.wizard: FirstRunWizard | None = None
+        self.prefs = PrefsFile(runtime.config.data_dir / FILE_NAME)
+        logging.getLogger().setLevel(self.prefs.prefs.log_level)
+        self.autostart = autostart if autostart is not None else for_current_user(os.environ)
         self.bridge = EventBridge(runtime.bus)
-        self.window = StatusWindow(runtime.status, self.bridge, icon=icon)
-        self.tray = Tray(runtime.status, self.bridge, icon)
+        deps = PageDeps(runtime, self.bridge, self.prefs, self.autostart, icon, self._prefs_changed)
+        self.window = MainWindow(deps)
+        self.tray = Tray(runtime.status, self.bridge, icon, services=runtime, autostart=self.autostart)
+        self.notifier = Notifier(self.tray, self.bridge)
+        self.notifier.set_disabled(self.prefs.prefs.notifications_off)
         self.tray.open_requested.connect(self.show_window)
         self.tray.quit_requested.connect(self.request_stop)
+        self.tray.key_copied.connect(
+            lambda: self.tray.showMessage(APP_NAME, "API key copied to the clipboard.", self.icon, 3000)
+        )
         self.window.quit_requested.connect(self.request_stop)
+
+    def _prefs_changed(self, prefs: DesktopPrefs) -> None:
+        self.notifier.set_disabled(prefs.notifications_off)
 
     def request_stop(self) -> None:
         if not self.stop_event.is_set():
@@ -95,12 +153,15 @@ class DesktopShell:
             # The traceback is already logged by spawn() for the failed start task.
             _log.error("%s could not start: %s", APP_NAME, exc)
             await self._stop_runtime()
+            if _port_in_use(exc):
+                await self._show_dialog("Port already in use", port_in_use_text(self.runtime.status().url))
             self.dispose()
             return 1
         try:
             if started:
                 self.started = True
                 self.show()
+                self._after_start()
                 self._report_ready()
                 await self.stop_event.wait()
         finally:
@@ -127,6 +188,50 @@ class DesktopShell:
         start.result()  # re-raises a failed start
         return not self.stop_event.is_set()
 
+    async def _show_dialog(self, title: str, text: str) -> None:
+        try:
+            await self._dialog(title, text)
+        except Exception:
+            _log.exception("could not show the %r dialog", title)
+
+    def _after_start(self) -> None:
+        """Parked accounts for the tray icon, and the wizard on a first run with nothing set up."""
+        try:
+            admin = self.runtime.admin()
+        except RuntimeError:
+            return
+        run_blocking(
+            self.window,
+            admin.accounts_needing_attention,
+            lambda accounts: self.tray.set_parked({a.id for a in accounts if a.parked_until}),
+            lambda exc: _log.warning("could not read parked accounts: %s", exc),
+            name="ui-initial-parked",
+        )
+        status = self.runtime.status()
+        if (
+            self._first_run
+            and not self.prefs.prefs.wizard_done
+            and status.api_keys == 0
+            and status.providers == 0
+        ):
+            self.show_wizard()
+
+    def show_wizard(self) -> FirstRunWizard:
+        wizard = FirstRunWizard(self.runtime)
+        wizard.setWindowIcon(self.icon)
+        wizard.finished.connect(lambda _r: self._wizard_closed())
+        self.wizard = wizard
+        wizard.show()
+        return wizard
+
+    def _wizard_closed(self) -> None:
+        try:
+            self.prefs.update(wizard_done=True)
+        except Exception as exc:
+            _log.warning("could not remember that the wizard ran: %s", exc)
+        self.wizard = None
+        self.show_window()
+
     def _report_ready(self) -> None:
         if self._on_ready is None:
             return
@@ -138,6 +243,8 @@ class DesktopShell:
     def dispose(self) -> None:
         self.tray.dispose()
         self.window.hide()
+        if self.wizard is not None:
+            self.wizard.hide()
         self.bridge.close()
 
     async def _stop_runtime(self) -> None:
@@ -243,22 +350,37 @@ def _application() -> QApplication:
 
 
 def run_desktop(
-    runtime: RuntimePort,
+    runtime: DesktopPort,
     *,
     icon_path: Path | None = None,
     on_ready: Callable[[DesktopShell], object] | None = None,
+    autostart: Autostart | None = None,
 ) -> int:
     """Run the gateway with a tray icon until Quit, SIGINT or SIGTERM. Returns the exit code.
 
     ``on_ready`` is called once the runtime has started and the UI is shown (a seam for tests and
-    screenshots).
+    screenshots). A second launch for the same data folder brings the first one's window up and
+    returns 0 at once.
     """
     qt_app = _application()
     icon = app_icon(icon_path)
     qt_app.setWindowIcon(icon)
 
+    name = server_name(str(runtime.config.data_dir))
+    if ask_running_instance(name):
+        _log.info("%s is already running; asked it to show its window", APP_NAME)
+        print(
+            f"{APP_NAME} is already running; its window was brought to the front.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 0
+    instance = SingleInstance(name)
+    instance.listen()
+
     async def main() -> int:
-        shell = DesktopShell(runtime, icon, on_ready=on_ready)
+        shell = DesktopShell(runtime, icon, on_ready=on_ready, autostart=autostart)
+        instance.show_requested.connect(shell.show_window)
 
         def on_signal(signum: int) -> None:
             name = signal.Signals(signum).name
@@ -275,5 +397,8 @@ def run_desktop(
         finally:
             wakeup.uninstall()
 
-    code: int = qasync.run(main())
+    try:
+        code: int = qasync.run(main())
+    finally:
+        instance.close()
     return code

@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from app.core.events import EventBus
-from app.services.status import RuntimeStatus
+from app.services.config import AppConfig
+from app.services.desktop_admin import DesktopAdmin
+from app.services.status import ResilienceStatus, RuntimeStatus
 
 
 class RuntimePort(Protocol):
@@ -26,3 +28,26 @@ class RuntimePort(Protocol):
         """Stop gracefully."""
 
     def status(self) -> RuntimeStatus: ...
+
+
+class DesktopPort(RuntimePort, Protocol):
+    """The runtime plus what the main window's pages use (``app.services.runtime.Runtime`` has it all).
+
+    ``resilience()`` is in-memory and cheap; ``admin()`` returns the administration API, whose calls
+    block on the database or keyring and are run off the GUI thread (see app/ui/jobs.py).
+    """
+
+    config: AppConfig
+
+    @property
+    def paused(self) -> bool: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def resilience(self) -> ResilienceStatus: ...
+
+    def reset_breaker(self, key: str) -> None: ...
+
+    def admin(self) -> DesktopAdmin: ...

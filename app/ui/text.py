@@ -9,6 +9,7 @@ APP_NAME = "VansRoute"
 _STATE_LABELS = {
     "starting": "Starting",
     "serving": "Serving",
+    "paused": "Paused",
     "stopping": "Stopping",
     "stopped": "Stopped",
 }
@@ -29,11 +30,16 @@ def status_line(status: RuntimeStatus) -> str:
     """
     if status.state == "serving":
         where = f"serving on {status.url}"
+    elif status.state == "paused":
+        where = f"paused (requests get 503) on {status.url}"
     elif status.state == "starting":
         where = "starting…"
     else:
         where = status.state or "unknown"
-    return f"{APP_NAME} — {where} · {plural(status.requests_served, 'request')}"
+    line = f"{APP_NAME} — {where} · {plural(status.requests_served, 'request')}"
+    if status.in_flight:
+        line += f" · {status.in_flight:,} active"
+    return line
 
 
 def format_uptime(seconds: float) -> str:

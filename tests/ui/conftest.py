@@ -7,6 +7,7 @@ import os
 # Before anything imports Qt: no display needed, and no real tray (isSystemTrayAvailable() is False).
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,5 +44,7 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
 
 
 @pytest.fixture
-def fake_runtime() -> FakeRuntime:
-    return FakeRuntime(clock=lambda: 5000.0)
+def fake_runtime() -> Iterator[FakeRuntime]:
+    runtime = FakeRuntime(clock=lambda: 5000.0)
+    yield runtime
+    runtime.close()

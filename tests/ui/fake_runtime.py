@@ -15,15 +15,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pathlib import Path
+
 from app.core.events import EventBus, GatewayStateChanged, RequestFinished, SnapshotSwapped
 from app.core.records import UsageRecord, WireFormat
-from app.services.status import RuntimeStatus
+from app.credentials.memory_store import MemorySecretStore
+from app.services.config import AppConfig
+from app.services.desktop_admin import DesktopAdmin
+from app.services.status import ResilienceStatus, RuntimeStatus
+from app.store.db import Database, sqlite_url
+from app.store.repos import Store
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
@@ -38,7 +47,11 @@ def marker(text: str) -> None:
 
 
 class FakeRuntime:
-    """Satisfies app.ui.ports.RuntimePort; counts calls and publishes events like the real one."""
+    """Satisfies app.ui.ports.DesktopPort; counts calls and publishes events like the real one.
+
+    ``admin()`` is the real administration service on a SQLite file in a temporary data folder with an
+    in-memory secret store (fake services, real rules); ``resilience()`` returns whatever a test set.
+    """
 
     def __init__(
         self,
@@ -76,6 +89,14 @@ class FakeRuntime:
         self.stop_calls = 0
         self.stop_completed = False
         self.started = asyncio.Event()
+        self._tmp = Path(tempfile.mkdtemp(prefix="vansroute-ui-"))
+        self.config = AppConfig(data_dir=self._tmp, database_url=sqlite_url(self._tmp / "t.db"))
+        self.paused = False
+        self.secrets = MemorySecretStore()
+        self.resilience_status = ResilienceStatus((), (), ())
+        self.reset_calls: list[str] = []
+        self._db: Database | None = None
+        self._admin: DesktopAdmin | None = None
 
     # -- RuntimePort ---------------------------------------------------------------------------------
 
@@ -111,11 +132,45 @@ class FakeRuntime:
         if self._print:
             marker("FAKE-RUNTIME stopped")
 
+    def pause(self) -> None:
+        self.paused = True
+        self.bus.publish(GatewayStateChanged(state="paused", url=self.url))
+
+    def resume(self) -> None:
+        self.paused = False
+        self.bus.publish(GatewayStateChanged(state=self.state, url=self.url))
+
+    def resilience(self) -> ResilienceStatus:
+        return self.resilience_status
+
+    def reset_breaker(self, key: str) -> None:
+        self.reset_calls.append(key)
+        self.resilience_status = ResilienceStatus(
+            tuple(b for b in self.resilience_status.breakers if b.key != key),
+            self.resilience_status.slots,
+            self.resilience_status.cooldowns,
+        )
+
+    def admin(self) -> DesktopAdmin:
+        if self._admin is None:
+            self._db = Database.open(self.config.database_url)
+            self._db.migrate()
+            self._admin = DesktopAdmin(Store(self._db), self.secrets, {})
+        return self._admin
+
+    def close(self) -> None:
+        """Close the database and remove the temporary data folder."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+            self._admin = None
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
     def status(self) -> RuntimeStatus:
         uptime = 0.0 if self._started_at is None else self._clock() - self._started_at
         return RuntimeStatus(
             version=self.version,
-            state=self.state,
+            state="paused" if self.paused and self.state == "serving" else self.state,
             url=self.url,
             uptime_s=uptime,
             providers=self.providers,

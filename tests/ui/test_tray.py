@@ -148,11 +148,49 @@ async def test_on_ready_is_called_once_shown(qtbot, fake_runtime: FakeRuntime):
 
 async def test_failed_start_returns_1_and_still_stops(qtbot, caplog):
     runtime = FakeRuntime(fail_start=True)
-    shell = DesktopShell(runtime, app_icon())
-    assert await asyncio.wait_for(shell.run(), timeout=5) == 1
-    assert runtime.stop_calls == 1
-    assert "could not start" in caplog.text
-    assert not shell.window.isVisible()
+    dialogs: list[tuple[str, str]] = []
+
+    async def dialog(title: str, text: str) -> None:
+        dialogs.append((title, text))
+
+    shell = DesktopShell(runtime, app_icon(), dialog=dialog)
+    try:
+        assert await asyncio.wait_for(shell.run(), timeout=5) == 1
+        assert runtime.stop_calls == 1
+        assert "could not start" in caplog.text
+        assert not shell.window.isVisible()
+        # The fake fails with "address already in use": the user is told what to do.
+        assert [t for t, _ in dialogs] == ["Port already in use"]
+        assert "http://127.0.0.1:20127" in dialogs[0][1] and "--port N" in dialogs[0][1]
+    finally:
+        runtime.close()
+
+
+async def test_the_port_dialog_waits_for_the_user_without_blocking_the_loop(qtbot):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.ui.loop import message_dialog, port_in_use_text
+
+    # As the shell does: closing the last window must not stop the qasync loop.
+    QApplication.setQuitOnLastWindowClosed(False)
+    task = spawn(message_dialog("Port already in use", port_in_use_text("http://127.0.0.1:20127")), name="dlg")
+    box: list[QMessageBox] = []
+
+    def shown() -> bool:
+        box[:] = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+        return bool(box)
+
+    # qtbot.waitUntil would spin a nested Qt loop under the running qasync loop: poll with asyncio.
+    for _ in range(100):
+        if shown():
+            break
+        await asyncio.sleep(0.03)
+    assert box, "no message box appeared"
+    assert "already in use" in box[0].text()
+    await asyncio.sleep(0.05)  # the loop runs while the box is up
+    assert not task.done()
+    box[0].button(QMessageBox.StandardButton.Ok).click()
+    await asyncio.wait_for(task, timeout=3)
 
 
 async def test_stop_during_a_slow_start_cancels_it_and_stops(qtbot):

@@ -187,7 +187,8 @@ class StatusWindow(QWidget):
         self.quit_button.clicked.connect(self.quit_requested)
         self.close_button = QPushButton("Close", self)
         self.close_button.setDefault(True)
-        self.close_button.clicked.connect(self.close)
+        # Embedded as the main window's Status page, Close closes that window.
+        self.close_button.clicked.connect(lambda: self.window().close())
         footer.addWidget(self.quit_button)
         footer.addWidget(self.close_button)
         outer.addLayout(footer)
@@ -223,7 +224,7 @@ class StatusWindow(QWidget):
     # -- Qt events ----------------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self._placed:
+        if not self._placed and self.isWindow():
             self._placed = True
             self._center_on_screen()
         self.refresh()
