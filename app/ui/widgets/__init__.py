@@ -1,0 +1,1 @@
+"""Widgets the pages share that Qt does not have (a usage chart)."""
