@@ -70,13 +70,13 @@ class SingleInstance(QObject):
     def _on_connection(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(socket.deleteLater)
-            if socket.bytesAvailable():
-                self._read(socket)
-
-    def _read(self, socket: QLocalSocket) -> None:
-        data = bytes(socket.readAll().data())
-        if SHOW.strip() in data:
-            _log.info("another launch asked to show the window")
-            self.show_requested.emit()
+            # The knock is one short line sent right after connecting: read it here (a bounded wait,
+            # only when another launch knocks) rather than keep per-socket callbacks alive.
+            if not socket.bytesAvailable():
+                socket.waitForReadyRead(CONNECT_TIMEOUT_MS)
+            data = bytes(socket.readAll().data())
+            socket.abort()
+            socket.deleteLater()
+            if SHOW.strip() in data:
+                _log.info("another launch asked to show the window")
+                self.show_requested.emit()
