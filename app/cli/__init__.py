@@ -241,6 +241,12 @@ def _add_limit_options(p: argparse.ArgumentParser) -> None:
         "--concurrency", default=None, metavar="N", help="generation requests at once (none: no limit)"
     )
     p.add_argument("--budget", default=None, metavar="USD", help="monthly budget in USD (none: no budget)")
+    p.add_argument(
+        "--savers",
+        default=None,
+        metavar="LIST",
+        help="token savers for this key: default (the global setting) | off | e.g. rtk,caveman",
+    )
 
 
 def _limit_changes(args: argparse.Namespace) -> LimitChanges:
@@ -251,6 +257,7 @@ def _limit_changes(args: argparse.Namespace) -> LimitChanges:
         requests_per_minute=args.rpm,
         max_concurrent=args.concurrency,
         monthly_budget_usd=args.budget,
+        token_savers=args.savers,
     )
 
 
@@ -271,6 +278,8 @@ def _limits_summary(limits: KeyLimits) -> str:
         parts.append(f"concurrency={limits.max_concurrent}")
     if limits.monthly_budget_usd is not None:
         parts.append(f"budget=${limits.monthly_budget_usd:.2f}")
+    if limits.token_savers is not None:
+        parts.append(f"savers={limits.token_savers}")
     return " ".join(parts) or "-"
 
 
@@ -288,6 +297,7 @@ def _describe_limits(limits: KeyLimits) -> list[tuple[str, str]]:
             "monthly budget",
             "none" if limits.monthly_budget_usd is None else f"${limits.monthly_budget_usd:.2f}",
         ),
+        ("token savers", limits.token_savers or "the global setting"),
     ]
 
 

@@ -76,6 +76,7 @@ def _row(row: UsageTotals) -> tuple[str, ...]:
         _money(row.cost_usd),
         _ms(row.avg_latency_ms),
         _ms(row.avg_ttft_ms),
+        f"{row.saved_tokens:,}",
     )
 
 
@@ -132,6 +133,7 @@ def run(commands: AdminCommands, args: argparse.Namespace) -> int:
                     cost_usd=sum(r.cost_usd for r in totals),
                     avg_latency_ms=None,
                     avg_ttft_ms=None,
+                    saved_tokens=sum(r.saved_tokens for r in totals),
                 )
             )
         )
@@ -152,6 +154,7 @@ def run(commands: AdminCommands, args: argparse.Namespace) -> int:
             "COST",
             "AVG MS",
             "AVG TTFT MS",
+            "SAVED",
         ),
         rows,
         empty="no requests in this period",

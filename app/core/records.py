@@ -116,6 +116,8 @@ class KeyLimits:
     max_concurrent: int | None = None
     # USD per calendar month (UTC), from catalogue prices (None: no budget).
     monthly_budget_usd: float | None = None
+    # Token savers for this key: None follows the global setting; "off", or a list like "rtk,caveman".
+    token_savers: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,9 @@ class UsageRecord:
     ttft_ms: float | None = None
     # Upstream attempts it took (0 when the request never reached one).
     attempts: int = 0
+    # Tokens of the tool output the savers rewrote, before and after (None: nothing was rewritten).
+    saver_tokens_before: int | None = None
+    saver_tokens_after: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +218,8 @@ class UsageTotals:
     cost_usd: float
     avg_latency_ms: float | None
     avg_ttft_ms: float | None
+    # Tokens the token savers took out of tool output before it went upstream.
+    saved_tokens: int = 0
 
 
 @dataclass(frozen=True, slots=True)

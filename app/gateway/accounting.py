@@ -9,11 +9,12 @@ A model without a catalogue price has no cost (None), and counts as free against
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.core.events import RequestFinished
 from app.core.records import ApiKeyRecord, UsageRecord, WireFormat
@@ -73,6 +74,21 @@ class RequestLog:
     usage: Usage | None = None
     first_byte_at: float | None = None
     error: str | None = None
+    # Tokens of the tool output the savers rewrote (before, after), counted off the event loop.
+    saver_count: asyncio.Future[tuple[int, int]] | None = None
+    finished_at: float | None = None
+    finished_wall: datetime | None = None
+
+    def close(self) -> None:
+        """The request is over: publish now, or once the saver token count is ready (it never delays
+        the answer; the row just lands a few milliseconds later)."""
+        self.finished_at = self.ctx.clock.monotonic()
+        self.finished_wall = self.ctx.clock.now()
+        pending = self.saver_count
+        if pending is None or pending.done():
+            self.publish()
+        else:
+            pending.add_done_callback(lambda _done: self.publish())
 
     def identify(self, key: ApiKeyRecord | None, headers: Mapping[str, str]) -> None:
         """Who is asking: the local key and the client program (from its User-Agent)."""
@@ -93,8 +109,9 @@ class RequestLog:
     def publish(self) -> None:
         ctx = self.ctx
         ctx.requests_served += 1
-        finished = ctx.clock.monotonic()
+        finished = self.finished_at if self.finished_at is not None else ctx.clock.monotonic()
         latency_ms = (finished - self.started) * 1000.0
+        saved = self._saver_tokens()
         if self.first_byte_at is not None:
             ttft_ms: float | None = (self.first_byte_at - self.started) * 1000.0
         elif not self.stream and self.status < 400 and self.provider_id is not None:
@@ -110,7 +127,7 @@ class RequestLog:
             RequestFinished(
                 UsageRecord(
                     request_id=self.request_id,
-                    started_at=ctx.clock.now() - timedelta(milliseconds=latency_ms),
+                    started_at=(self.finished_wall or ctx.clock.now()) - timedelta(milliseconds=latency_ms),
                     api_key_name=self.api_key_name,
                     client_format=self.client_format,
                     provider_id=self.provider_id,
@@ -130,6 +147,14 @@ class RequestLog:
                     cost_usd=cost,
                     ttft_ms=ttft_ms,
                     attempts=self.attempts,
+                    saver_tokens_before=None if saved is None else saved[0],
+                    saver_tokens_after=None if saved is None else saved[1],
                 )
             )
         )
+
+    def _saver_tokens(self) -> tuple[int, int] | None:
+        pending = self.saver_count
+        if pending is None or not pending.done() or pending.cancelled() or pending.exception() is not None:
+            return None
+        return pending.result()

@@ -8,7 +8,9 @@ stream, event by event) is translated back.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -24,6 +26,7 @@ from app.formats.adapter import ErrorInfo, FormatAdapter
 from app.formats.ir import Drop, Reasoning, Request, Response, StreamEnd, StreamError, StreamEvent, Usage
 from app.formats.openai_responses import stateful_fields
 from app.formats.registry import adapter_for
+from app.formats.token_count import count_text
 from app.gateway.access import permitted
 from app.gateway.accounting import RequestLog
 from app.gateway.auth import authenticate
@@ -46,6 +49,7 @@ from app.routing.snapshot import Candidate, Target
 from app.routing.strategies import FUSION, RequestNeeds
 from app.savers import HEADER as SAVER_HEADER
 from app.savers import HeadroomSettings, Saver, SaverOptions, apply_headroom, apply_savers, header_turns_off
+from app.savers.tool_results import Rewrite
 
 _log = logging.getLogger(__name__)
 
@@ -184,11 +188,12 @@ async def _save_tokens(
     client_format: WireFormat,
     body: dict[str, Any],
     model: str,
-) -> dict[str, Any]:
-    """The body with tool output shrunk (and Caveman/Ponytail added) as the settings say; the
-    client's own dict, untouched, when nothing applies or the request says `x-vansroute-token-saver: off`."""
+) -> tuple[dict[str, Any], tuple[Rewrite, ...]]:
+    """The body with tool output shrunk (and Caveman/Ponytail added) as the settings say, and what was
+    rewritten; the client's own dict, untouched, when nothing applies or the request says
+    `x-vansroute-token-saver: off`."""
     if not options.enabled or header_turns_off(headers.get(SAVER_HEADER)):
-        return body
+        return body, ()
     saved = apply_savers(body, client_format, options)
     if options.uses(Saver.HEADROOM):
         compressed = await apply_headroom(
@@ -197,8 +202,33 @@ async def _save_tokens(
         if compressed.failure:
             _log.info("%s", compressed.failure)
         if compressed.changed:
-            return compressed.body
-    return saved.body
+            return compressed.body, _chained(saved.rewrites, compressed.rewrites)
+    return saved.body, saved.rewrites
+
+
+def _chained(first: tuple[Rewrite, ...], second: tuple[Rewrite, ...]) -> tuple[Rewrite, ...]:
+    """RTK then Headroom on the same results: count from the original text to Headroom's."""
+    originals = {r.after: r.before for r in first}
+    merged = [Rewrite(r.kind, originals.pop(r.before, r.before), r.after) for r in second]
+    return (*merged, *(Rewrite(r.kind, r.before, r.after) for r in first if r.after in originals))
+
+
+def _count_rewrites(rewrites: tuple[Rewrite, ...]) -> tuple[int, int]:
+    return (
+        sum(count_text(r.before) for r in rewrites),
+        sum(count_text(r.after) for r in rewrites),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _key_savers(choice: str, level: str) -> SaverOptions:
+    return SaverOptions.parse(choice, level)
+
+
+def _savers_for(global_options: SaverOptions, key: ApiKeyRecord) -> SaverOptions:
+    """A key's own choice (checked when it was set) wins over the global setting."""
+    choice = key.limits.token_savers
+    return global_options if choice is None else _key_savers(choice, global_options.level.value)
 
 
 def _headroom_sender(ctx: GatewayContext) -> Callable[[str, bytes, float], Awaitable[tuple[int, bytes]]]:
@@ -292,7 +322,7 @@ async def handle(
         log.error = exc.code
         raise
     finally:
-        log.publish()
+        log.close()
 
 
 async def _handle(
@@ -318,9 +348,18 @@ async def _handle(
     stream = stream_from_url if stream_from_url is not None else body.get("stream") is True
     log.model, log.stream = model, stream
     base_model, reasoning = split_reasoning_suffix(model)
-    body = await _save_tokens(
-        ctx, snapshot.savers, snapshot.headroom, request.headers, client_format, body, base_model
+    body, rewrites = await _save_tokens(
+        ctx,
+        _savers_for(snapshot.savers, key),
+        snapshot.headroom,
+        request.headers,
+        client_format,
+        body,
+        base_model,
     )
+    if rewrites:
+        # 45-95 ms for a big history: counted in a worker thread while the upstream answers.
+        log.saver_count = asyncio.get_running_loop().run_in_executor(None, _count_rewrites, rewrites)
     route = resolve_route(snapshot, base_model)
     needs = request_needs(raw, body, reasoning) if isinstance(route, ComboRoute) else NO_NEEDS
     candidates = plan(route, needs, ctx.routing, _load(ctx))

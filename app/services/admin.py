@@ -71,7 +71,7 @@ class AdminService:
         """Changes the named parts of a key's access lists, limits and budget; the rest stay."""
         if changes.empty:
             raise ConfigError(
-                "nothing to change: give --providers, --combos, --kinds, --rpm, --concurrency or --budget"
+                "nothing to change: give --providers, --combos, --kinds, --rpm, --concurrency, --budget or --savers"
             )
         current = self._store.keys.get(name)
         return self._store.keys.set_limits(name, changes.apply(current.limits))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from app.core.errors import ConfigError
 from app.core.records import AccessList, KeyLimits, RequestKind
+from app.savers import SaverOptions
 
 _KINDS = frozenset(k.value for k in RequestKind)
 
@@ -70,6 +71,8 @@ class LimitChanges:
     requests_per_minute: str | None = None
     max_concurrent: str | None = None
     monthly_budget_usd: str | None = None
+    # "default" (follow the global setting), "off", or a list such as "rtk,caveman".
+    token_savers: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -91,4 +94,18 @@ class LimitChanges:
             changed = dataclasses.replace(changed, max_concurrent=limit(self.max_concurrent, "--concurrency"))
         if self.monthly_budget_usd is not None:
             changed = dataclasses.replace(changed, monthly_budget_usd=budget(self.monthly_budget_usd))
+        if self.token_savers is not None:
+            changed = dataclasses.replace(changed, token_savers=savers_choice(self.token_savers))
         return changed
+
+
+def savers_choice(raw: str) -> str | None:
+    """A key's token savers: "default" → None (the global setting), "off", or a checked list."""
+    text = raw.strip().lower()
+    if text in ("", "default", "global"):
+        return None
+    try:
+        SaverOptions.parse(text)
+    except ValueError as exc:
+        raise ConfigError(f"--savers: {exc} (or default, off)") from None
+    return "off" if text in ("off", "none") else ",".join(sorted({n.strip() for n in text.split(",") if n.strip()}))

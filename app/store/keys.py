@@ -32,6 +32,7 @@ def _limits(row: ApiKey) -> KeyLimits:
         requests_per_minute=row.requests_per_minute,
         max_concurrent=row.max_concurrent,
         monthly_budget_usd=row.monthly_budget_usd,
+        token_savers=row.token_savers,
     )
 
 
@@ -42,6 +43,7 @@ def _write_limits(row: ApiKey, limits: KeyLimits) -> None:
     row.requests_per_minute = limits.requests_per_minute
     row.max_concurrent = limits.max_concurrent
     row.monthly_budget_usd = limits.monthly_budget_usd
+    row.token_savers = limits.token_savers
 
 
 def _record(row: ApiKey) -> ApiKeyRecord:

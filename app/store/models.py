@@ -117,6 +117,7 @@ class ApiKey(Base):
     requests_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_concurrent: Mapped[int | None] = mapped_column(Integer, nullable=True)
     monthly_budget_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    token_savers: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Combo(Base):
@@ -178,3 +179,5 @@ class Usage(Base):
     cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     ttft_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    saver_tokens_before: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    saver_tokens_after: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -59,6 +59,8 @@ def _row_values(record: UsageRecord) -> dict[str, Any]:
         "cost_usd": record.cost_usd,
         "ttft_ms": record.ttft_ms,
         "attempts": record.attempts,
+        "saver_tokens_before": record.saver_tokens_before,
+        "saver_tokens_after": record.saver_tokens_after,
     }
 
 
@@ -85,6 +87,8 @@ def _record(row: Usage) -> UsageRecord:
         cost_usd=row.cost_usd,
         ttft_ms=row.ttft_ms,
         attempts=row.attempts,
+        saver_tokens_before=row.saver_tokens_before,
+        saver_tokens_after=row.saver_tokens_after,
     )
 
 
@@ -203,6 +207,7 @@ class UsageRepo:
             _total(Usage.cost_usd),
             func.avg(Usage.latency_ms),
             func.avg(Usage.ttft_ms),
+            _total(Usage.saver_tokens_before) - _total(Usage.saver_tokens_after),
         ).group_by(group)
         query = _between(query, since, until)
         with self._db.session(f"summarize usage by {by.value}") as session:
@@ -218,8 +223,9 @@ class UsageRepo:
                     cost_usd=float(cost),
                     avg_latency_ms=None if latency is None else float(latency),
                     avg_ttft_ms=None if ttft is None else float(ttft),
+                    saved_tokens=int(saved),
                 )
-                for name, requests, errs, tin, tout, cached, reasoning, cost, latency, ttft in session.execute(
+                for name, requests, errs, tin, tout, cached, reasoning, cost, latency, ttft, saved in session.execute(
                     query
                 )
             ]

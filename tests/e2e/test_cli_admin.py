@@ -285,3 +285,16 @@ async def test_savers_setting_from_the_command_line(env: dict[str, str]) -> None
     bad = await cli(env, "savers", "set", "--use", "rtk,zip")
     assert bad.code == 2 and "unknown token saver" in bad.err
     assert "token savers: off" in (await cli(env, "savers", "off")).out
+
+
+async def test_a_key_can_have_its_own_token_savers(env: dict[str, str]) -> None:
+    made = await cli(env, "keys", "create", "ci-bot", "--savers", "caveman,rtk")
+    assert made.code == 0, made.err
+    assert "token savers" in (shown := (await cli(env, "keys", "show", "ci-bot")).out)
+    assert "caveman,rtk" in shown
+    assert (await cli(env, "keys", "set", "ci-bot", "--savers", "off")).code == 0
+    assert "savers=off" in (await cli(env, "keys", "list")).out
+    bad = await cli(env, "keys", "set", "ci-bot", "--savers", "zip")
+    assert bad.code == 2 and "unknown token saver" in bad.err
+    assert (await cli(env, "keys", "set", "ci-bot", "--savers", "default")).code == 0
+    assert "the global setting" in (await cli(env, "keys", "show", "ci-bot")).out

@@ -4,6 +4,7 @@ controls (setting, header) obeyed."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -14,6 +15,8 @@ import openai
 import orjson
 import pytest
 
+from app.core.records import UsageDimension
+from app.formats.token_count import count_text
 from app.services import saver_settings
 from app.services.admin import KeySource
 from tests.component.conftest import Gateway, start_gateway
@@ -156,3 +159,37 @@ async def test_headroom_compresses_and_a_dead_headroom_changes_nothing(
     messages[-1]["content"][0]["content"] = PYTEST_OUTPUT + "\nnew run\n" * 3  # type: ignore[index]
     await send(gw, "anthropic/claude-sonnet-4-5", messages)
     assert tool_text(claude.requests[-1].json).endswith("new run\n")
+
+
+async def test_a_key_has_its_own_choice_and_usage_records_the_saving(
+    gw: Gateway, claude: FakeAnthropic
+) -> None:
+    from app.core.events import RequestFinished
+    from app.services.key_limits import LimitChanges
+
+    seen: list[RequestFinished] = []
+    gw.runtime.bus.subscribe(RequestFinished, seen.append)
+    _, raw_key = gw.admin.create_key("raw", LimitChanges(token_savers="off"))
+    await gw.wait_for_config()
+    async with anthropic.AsyncAnthropic(base_url=gw.url, api_key=raw_key, max_retries=0) as a:
+        await a.messages.create(
+            model="anthropic/claude-sonnet-4-5", max_tokens=10, messages=turn(1), tools=TOOLS
+        )  # type: ignore[arg-type]
+    assert tool_text(claude.requests[-1].json) == PYTEST_OUTPUT  # this key's choice: off
+    await send(gw, "anthropic/claude-sonnet-4-5", turn(1))  # the default key follows the global setting
+    assert tool_text(claude.requests[-1].json) != PYTEST_OUTPUT
+    for _ in range(50):  # the count runs in a worker thread; the row follows within milliseconds
+        if len(seen) >= 2:
+            break
+        await asyncio.sleep(0.02)
+    off, on = seen[0].usage, seen[1].usage
+    assert off.saver_tokens_before is None and off.api_key_name == "raw"
+    assert on.saver_tokens_before is not None and on.saver_tokens_after is not None
+    assert on.saver_tokens_before == count_text(PYTEST_OUTPUT)  # the offline tokenizer, exactly
+    assert on.saver_tokens_after == count_text(tool_text(claude.requests[-1].json))
+    assert on.saver_tokens_before > on.saver_tokens_after > 0
+    await gw.runtime.stop()  # flushes usage
+    totals = gw.admin.usage().totals(UsageDimension.KEY)
+    assert {t.group: t.saved_tokens for t in totals}[
+        "tests"
+    ] == on.saver_tokens_before - on.saver_tokens_after

@@ -118,3 +118,14 @@ def test_migrations_match_the_models(db: Database) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_head_revision_names_the_newest_migration() -> None:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from app.store import db as db_module
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(db_module._MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == db_module.HEAD_REVISION

@@ -1,4 +1,5 @@
-"""Routing: combo options, account selection per provider, and the model lists fetched from providers.
+"""Routing and savers: combo options, account selection per provider, the model lists fetched from
+providers, token savers per key and the tokens they saved per request.
 
 Revision ID: 0005
 Revises: 0004
@@ -27,6 +28,12 @@ def upgrade() -> None:
             sa.Column("account_strategy", sa.String(32), nullable=False, server_default="fill-first")
         )
         batch.add_column(sa.Column("sticky_requests", sa.Integer(), nullable=True))
+    with op.batch_alter_table("api_keys") as batch:
+        # Token savers per key: NULL follows the global setting.
+        batch.add_column(sa.Column("token_savers", sa.String(200), nullable=True))
+    with op.batch_alter_table("usage") as batch:
+        batch.add_column(sa.Column("saver_tokens_before", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("saver_tokens_after", sa.Integer(), nullable=True))
     op.create_table(
         "discovered_models",
         sa.Column(
@@ -45,6 +52,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("discovered_models")
+    with op.batch_alter_table("usage") as batch:
+        batch.drop_column("saver_tokens_after")
+        batch.drop_column("saver_tokens_before")
+    with op.batch_alter_table("api_keys") as batch:
+        batch.drop_column("token_savers")
     with op.batch_alter_table("providers") as batch:
         batch.drop_column("sticky_requests")
         batch.drop_column("account_strategy")
