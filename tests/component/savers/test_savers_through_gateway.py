@@ -193,3 +193,39 @@ async def test_a_key_has_its_own_choice_and_usage_records_the_saving(
     assert {t.group: t.saved_tokens for t in totals}[
         "tests"
     ] == on.saver_tokens_before - on.saver_tokens_after
+
+
+async def test_responses_and_gemini_clients_get_the_same_treatment(gw: Gateway, gpt: FakeOpenAI) -> None:
+    import aiohttp
+
+    async with openai.AsyncOpenAI(base_url=gw.v1, api_key=gw.key, max_retries=0) as c:
+        await c.responses.create(
+            model="openai/gpt-4.1",
+            input=[
+                {"role": "user", "content": "fix the tests"},
+                {"type": "function_call", "call_id": "c1", "name": "shell", "arguments": '{"cmd": "pytest"}'},
+                {"type": "function_call_output", "call_id": "c1", "output": PYTEST_OUTPUT},
+            ],
+            store=False,
+        )
+    tool_message = next(m for m in gpt.chat_requests[-1].json["messages"] if m["role"] == "tool")
+    assert len(tool_message["content"]) < len(PYTEST_OUTPUT) * 0.6 and FAILING in tool_message["content"]
+
+    gemini_body = {
+        "contents": [
+            {"role": "user", "parts": [{"text": "fix the tests"}]},
+            {"role": "model", "parts": [{"functionCall": {"name": "shell", "args": {"cmd": "pytest"}}}]},
+            {
+                "role": "user",
+                "parts": [{"functionResponse": {"name": "shell", "response": {"output": PYTEST_OUTPUT}}}],
+            },
+        ]
+    }
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{gw.url}/v1beta/models/openai/gpt-4.1:generateContent",
+        json=gemini_body,
+        headers={"x-goog-api-key": gw.key},
+    ) as response:
+        assert response.status == 200, await response.text()
+    tool_message = next(m for m in gpt.chat_requests[-1].json["messages"] if m["role"] == "tool")
+    assert len(tool_message["content"]) < len(PYTEST_OUTPUT) * 0.6 and FAILING in tool_message["content"]
