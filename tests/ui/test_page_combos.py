@@ -10,7 +10,8 @@ from PySide6.QtCore import QModelIndex
 from app.services.admin import KeySource
 from app.services.combos import ComboAdmin
 from app.ui.bridge import EventBridge
-from app.ui.pages.combos import CombosPage, combos_model, known_models
+from app.ui.models.known_models import known_models
+from app.ui.pages.combos import CombosPage, combos_model
 from tests.ui.fake_runtime import FakeRuntime
 
 

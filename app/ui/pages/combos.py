@@ -39,6 +39,7 @@ from app.services.admin import AdminService
 from app.services.combos import ComboAdmin
 from app.ui.bridge import EventBridge
 from app.ui.jobs import run_blocking
+from app.ui.models.known_models import known_models
 from app.ui.models.table import Column, RecordTableModel
 from app.ui.pages.page import Page
 from app.ui.ports import DesktopPort
@@ -65,26 +66,6 @@ class ComboChoices:
 
     combos: tuple[ComboRecord, ...]
     models: tuple[str, ...]
-
-
-def known_models(admin: AdminService) -> tuple[str, ...]:
-    """provider/model for each provider's own list, else what it reported and the catalogue knows,
-    as `vansroute providers models` lists them; combo/NAME for every combo."""
-    discovered = admin.store.discovered.all()
-    catalog = admin.catalog()
-    out: list[str] = []
-    for summary in admin.list_providers():
-        provider = summary.provider
-        if provider.models:
-            ids = set(provider.models)
-        else:
-            entry = catalog.get(provider.id)
-            catalogued = (
-                {m.id for m in entry.models} if entry and entry.wire_format is provider.wire_format else set()
-            )
-            ids = set(discovered.get(provider.id, ())) | catalogued
-        out.extend(f"{provider.id}/{m}" for m in sorted(ids))
-    return tuple(out)
 
 
 def load_choices(admin: AdminService) -> ComboChoices:
