@@ -47,6 +47,13 @@ METRICS: tuple[tuple[str, str], ...] = (("Tokens", "tokens"), ("Cost", "cost"))
 REDRAW_MS = 500
 
 
+def _short_time(moment: datetime) -> str:
+    """Local time, "Nov 25 11:56": the year is in the tooltip."""
+    if moment.tzinfo is None:  # stored as UTC without a zone (SQLite)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%b %d %H:%M")
+
+
 def _count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
@@ -80,7 +87,9 @@ def _asked(r: UsageRecord) -> str:
 def recent_model(parent: QWidget | None = None) -> RecordTableModel[UsageRecord]:
     return RecordTableModel(
         (
-            Column[UsageRecord]("Time", lambda r: when(r.started_at), sort_key=lambda r: r.started_at),
+            Column[UsageRecord](
+                "Time", lambda r: _short_time(r.started_at), tooltip=lambda r: when(r.started_at)
+            ),
             Column[UsageRecord]("Key", lambda r: r.api_key_name or "—"),
             Column[UsageRecord]("Client app", lambda r: r.client_app or "—"),
             Column[UsageRecord]("Provider / model", _route, tooltip=_asked),

@@ -58,6 +58,9 @@ class UsageChart(QWidget):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
+        # The newest day's label sits at the right edge; pyqtgraph would drop it as "overlapping".
+        item.getAxis("bottom").setStyle(hideOverlappingLabels=False)
+        item.setContentsMargins(4, 6, 24, 4)  # room for half of that label
         self.legend = item.addLegend(offset=(10, 5), labelTextColor=text, colCount=3)
         self.empty_label = QLabel("No requests in this period yet.", self)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
