@@ -21,7 +21,7 @@ from aiohttp import web
 from app.core.errors import GatewayError, InvalidRequest, NoRouteAvailable, UpstreamError, UpstreamHTTPError
 from app.core.events import ComboExhausted
 from app.core.records import ApiKeyRecord, WireFormat
-from app.formats import anthropic, signatures
+from app.formats import anthropic, openai_chat, signatures
 from app.formats.adapter import ErrorInfo, FormatAdapter
 from app.formats.ir import Drop, Reasoning, Request, Response, StreamEnd, StreamError, StreamEvent, Usage
 from app.formats.openai_responses import stateful_fields
@@ -97,6 +97,13 @@ class _Call:
         self._canonical: Request | None = None
         # Set when the request sent upstream is not the client's (a fusion judge's): no passthrough.
         self.rewritten = False
+        options = body.get("stream_options")
+        # An OpenAI chat client streaming without asking for usage: the gateway asks for it.
+        self.usage_chunk_added = (
+            client_format is WireFormat.OPENAI
+            and stream
+            and not (isinstance(options, dict) and options.get("include_usage") is True)
+        )
         self.drops: tuple[Drop, ...] = ()
         self.foreign_tokens = False
 
@@ -147,6 +154,14 @@ class _Call:
             if self.client_format is WireFormat.GEMINI:
                 return orjson.dumps(self.body)  # Gemini names the model in the URL, not the body
             body = {**self.body, "model": candidate.upstream_model}
+            if self.usage_chunk_added:
+                # Without usage a stream cannot be accounted (cost, budgets): ask for it upstream and
+                # leave the extra chunk out of what the client receives (_relay_passthrough).
+                options = body.get("stream_options")
+                body["stream_options"] = {
+                    **(options if isinstance(options, dict) else {}),
+                    "include_usage": True,
+                }
             if target.wire_format is WireFormat.OPENAI:
                 body = openai_body.adjust(
                     target.provider_id, candidate.upstream_model, openai_body.reasoning_of(body), body
@@ -469,7 +484,12 @@ async def _relay_passthrough(
             return call.client.encode_stream_error(ErrorInfo(err.status, err.message, err.kind, err.code))
 
         response, outcome = await relay_sse(
-            request, upstream, error_event=stream_error, headers=headers, on_first_chunk=log.first_byte
+            request,
+            upstream,
+            error_event=stream_error,
+            headers=headers,
+            on_first_chunk=log.first_byte,
+            drop_event=openai_chat.is_usage_only_event if call.usage_chunk_added else None,
         )
         _record_outcome(log, outcome.error, outcome.client_gone)
         _record_usage(log, call.client.usage_from_stream(outcome.head, outcome.tail))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +43,11 @@ async def relay_sse(
     error_event: Callable[[UpstreamError], bytes],
     headers: dict[str, str] | None = None,
     on_first_chunk: Callable[[], None] | None = None,
+    drop_event: Callable[[bytes], bool] | None = None,
 ) -> tuple[web.StreamResponse, RelayOutcome]:
+    """Relays the upstream's bytes as they come. With `drop_event`, whole SSE events are relayed and
+    those it matches left out (the usage chunk asked for on the client's behalf); the head and tail
+    are always the upstream's own bytes, so usage is read from them either way."""
     response = web.StreamResponse(status=upstream.status, headers={**SSE_HEADERS, **(headers or {})})
     await response.prepare(request)
     head = bytearray()
@@ -51,6 +56,7 @@ async def relay_sse(
     error: UpstreamError | None = None
     client_gone = False
     chunks = upstream.chunks()
+    events = EventFilter(drop_event) if drop_event is not None else None
     try:
         async for chunk in chunks:
             if len(head) < _HEAD_BYTES:
@@ -62,7 +68,11 @@ async def relay_sse(
             if on_first_chunk is not None:
                 on_first_chunk()  # time to first token, for the usage log
                 on_first_chunk = None
-            await response.write(chunk)
+            out = chunk if events is None else events.feed(chunk)
+            if out:
+                await response.write(out)
+        if events is not None and (rest := events.close()):
+            await response.write(rest)
     except UpstreamError as exc:
         # After the first byte there is no fallback: tell the client in its own stream format.
         error = exc
@@ -79,3 +89,35 @@ async def relay_sse(
     return response, RelayOutcome(
         head=bytes(head), tail=b"".join(last)[-_TAIL_BYTES:], error=error, client_gone=client_gone
     )
+
+
+_EVENT_END = re.compile(rb"\r?\n\r?\n")
+# An event this long without an end is not one we would drop: pass it on rather than hold the stream.
+_MAX_HELD = 65536
+
+
+class EventFilter:
+    """Splits a byte stream into SSE events (across chunk boundaries) and drops the matching ones."""
+
+    def __init__(self, drop: Callable[[bytes], bool]) -> None:
+        self._drop = drop
+        self._held = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._held + chunk
+        out = []
+        start = 0
+        for end in _EVENT_END.finditer(data):
+            event = data[start : end.end()]
+            if not self._drop(event):
+                out.append(event)
+            start = end.end()
+        self._held = data[start:]
+        if len(self._held) > _MAX_HELD:
+            out.append(self._held)
+            self._held = b""
+        return b"".join(out)
+
+    def close(self) -> bytes:
+        held, self._held = self._held, b""
+        return b"" if not held or self._drop(held) else held

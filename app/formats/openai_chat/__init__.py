@@ -26,6 +26,7 @@ from app.formats.openai_chat.adapter import ADAPTER, OpenAIChatAdapter
 from app.formats.openai_chat.stream_decode import ChatStreamDecoder
 from app.formats.openai_chat.stream_encode import ChatStreamEncoder
 from app.formats.openai_chat.tools import sanitize_tool_name, tool_name_mapping
+from app.formats.openai_chat.usage import is_usage_only_event
 from app.formats.openai_chat.vocabulary import FORMAT, UPSTREAM_PATH
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "ChatStreamDecoder",
     "ChatStreamEncoder",
     "OpenAIChatAdapter",
+    "is_usage_only_event",
     "sanitize_tool_name",
     "tool_name_mapping",
 ]

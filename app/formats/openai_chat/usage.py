@@ -69,3 +69,14 @@ def stream_tail_usage(tail: bytes) -> ir.Usage:
     # The usage chunk comes last, before [DONE]; chunks before it say `"usage": null`.
     usage = find_object(tail, "usage")
     return _ir_usage(usage) if usage is not None else ir.Usage()
+
+
+def is_usage_only_event(event: bytes) -> bool:
+    """The chunk an upstream sends only because `stream_options.include_usage` was set: no choices,
+    just usage. The gateway asks for it to account a stream and leaves it out for a client that did
+    not ask for it (some clients index `choices[0]` of every chunk)."""
+    if b'"usage"' not in event:
+        return False
+    data = b"".join(line[5:].strip() for line in event.splitlines() if line.startswith(b"data:"))
+    parsed = parse_or_none(data)
+    return isinstance(parsed, dict) and parsed.get("choices") == [] and isinstance(parsed.get("usage"), dict)

@@ -5,6 +5,7 @@ for Gemini). Also the client app, attempts, timings and catalogue cost of each r
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -191,3 +192,35 @@ async def test_refused_requests_are_recorded(matrix: Gateway) -> None:
     (row,) = await rows(matrix)
     assert (row.status, row.error, row.api_key_name) == (401, "invalid_api_key", None)
     assert (row.client_app, row.model, row.stream) == ("gemini-cli", f"gem/{MODELS['gem']}", True)
+
+
+async def test_a_chat_stream_without_include_usage_is_accounted_and_stays_as_asked(
+    tmp_path: Path,
+) -> None:
+    from app.core.events import RequestFinished
+    from app.services.admin import KeySource
+    from tests.component.conftest import start_gateway
+    from tests.fakes.openai_upstream import FakeOpenAI
+
+    async with FakeOpenAI(models=("gpt-4.1",), api_key="ko") as up:
+        gw = await start_gateway(tmp_path)
+        seen: list[RequestFinished] = []
+        gw.runtime.bus.subscribe(RequestFinished, seen.append)
+        try:
+            gw.admin.add_provider(
+                "openai", wire_format="openai", base_url=up.base_url, models=None, key=KeySource(value="ko")
+            )
+            await gw.wait_for_config()
+            async with openai.AsyncOpenAI(base_url=gw.v1, api_key=gw.key, max_retries=0) as c:
+                stream = await c.chat.completions.create(
+                    model="openai/gpt-4.1", messages=[{"role": "user", "content": "Say hello"}], stream=True
+                )
+                chunks = [chunk async for chunk in stream]
+            assert up.chat_requests[-1].json["stream_options"] == {"include_usage": True}
+            assert all(chunk.choices for chunk in chunks)  # no usage-only chunk the client did not ask for
+            assert all(chunk.usage is None for chunk in chunks)
+            row = seen[-1].usage
+            assert row.input_tokens and row.output_tokens
+        finally:
+            await gw.runtime.stop()
+            gw.store.db.close()
