@@ -16,11 +16,14 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QStacke
 
 from app.services.autostart import Autostart
 from app.ui.bridge import EventBridge
+from app.ui.pages.clients import ClientsPage
+from app.ui.pages.combos import CombosPage
 from app.ui.pages.keys import KeysPage
 from app.ui.pages.logs import LogsPage
 from app.ui.pages.providers import ProvidersPage
 from app.ui.pages.resilience import ResiliencePage
 from app.ui.pages.settings import SettingsPage
+from app.ui.pages.usage import UsagePage
 from app.ui.ports import DesktopPort
 from app.ui.prefs import DesktopPrefs, PrefsFile
 from app.ui.text import APP_NAME
@@ -41,12 +44,15 @@ def _status(d: PageDeps) -> QWidget:
     return StatusWindow(d.services.status, d.bridge, icon=d.icon)
 
 
-# (sidebar name, factory). Usage, Combos and Clients join here when their services exist.
+# (sidebar name, factory).
 PAGES: tuple[tuple[str, Callable[[PageDeps], QWidget]], ...] = (
     ("Status", _status),
     ("Providers", lambda d: ProvidersPage(d.services, d.bridge)),
     ("Keys", lambda d: KeysPage(d.services, d.bridge)),
+    ("Combos", lambda d: CombosPage(d.services, d.bridge)),
+    ("Usage", lambda d: UsagePage(d.services, d.bridge)),
     ("Resilience", lambda d: ResiliencePage(d.services, d.bridge)),
+    ("Clients", lambda d: ClientsPage(d.services, d.bridge)),
     ("Settings", lambda d: SettingsPage(d.services, d.bridge, d.prefs, d.autostart, d.on_prefs)),
     ("Logs", lambda d: LogsPage(d.services.config.log_file)),
 )
@@ -88,7 +94,7 @@ class MainWindow(QWidget):
         self.status_page: StatusWindow = self.pages["Status"]  # type: ignore[assignment]
         self.status_page.quit_requested.connect(self.quit_requested)
         self.quit_button = self.status_page.quit_button
-        self.resize(980, 640)
+        self.resize(1120, 700)
 
     def page_names(self) -> list[str]:
         return [self.sidebar.item(i).text() for i in range(self.sidebar.count())]

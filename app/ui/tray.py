@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from app.core.events import GatewayStateChanged, QuotaParked, QuotaReactivated
 from app.services.autostart import Autostart
+from app.services.client_setup import ClientSetupService, ConfigureResult
 from app.services.status import RuntimeStatus
 from app.ui.bridge import EventBridge
 from app.ui.coalesce import Coalescer
@@ -24,7 +27,7 @@ from app.ui.icons import state_icon
 from app.ui.jobs import run_blocking
 from app.ui.pages.page import describe_error
 from app.ui.ports import DesktopPort
-from app.ui.text import status_line
+from app.ui.text import APP_NAME, status_line
 from app.ui.tray_state import tray_state
 
 _log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ class Tray(QSystemTrayIcon):
     open_requested = Signal()
     quit_requested = Signal()
     key_copied = Signal()
+    tool_configured = Signal(object)  # ConfigureResult
+    tool_failed = Signal(str)
 
     def __init__(
         self,
@@ -46,11 +51,14 @@ class Tray(QSystemTrayIcon):
         *,
         services: DesktopPort | None = None,
         autostart: Autostart | None = None,
+        client_home: Path | None = None,
     ) -> None:
         super().__init__(icon, parent)
         self._status = status
         self._services = services
         self._autostart = autostart
+        # Where the coding tools keep their settings (the user's home; a temporary one in tests).
+        self._client_home = client_home
         self._last: RuntimeStatus | None = None
         self.state = ""
         self._parked: set[int] = set()
@@ -71,7 +79,13 @@ class Tray(QSystemTrayIcon):
         self.copy_endpoint_action: QAction | None = None
         self.copy_key_action: QAction | None = None
         self.autostart_action: QAction | None = None
+        self.configure_actions: dict[str, QAction] = {}
         if services is not None:
+            for tool, name in (("claude-code", "Claude Code"), ("codex", "Codex")):
+                action = self._menu.addAction(f"Configure {name}")
+                action.setToolTip(f"Point {name} at VansRoute (its settings are backed up first)")
+                action.triggered.connect(lambda _checked=False, t=tool: self.configure_tool(t))
+                self.configure_actions[tool] = action
             self._menu.addSeparator()
             self.pause_action = self._menu.addAction("Pause gateway")
             self.pause_action.triggered.connect(self.toggle_pause)
@@ -211,6 +225,35 @@ class Tray(QSystemTrayIcon):
             )
 
         run_blocking(self, admin.desktop_key, copied, failed, name="ui-desktop-key")
+
+    def configure_tool(self, tool: str) -> None:
+        """One click: write the tool's settings (with a backup) and say what happened in a balloon."""
+        if self._services is None:
+            return
+        try:
+            service = ClientSetupService(
+                self._services.admin(), self._services.config, home=self._client_home, environ=os.environ
+            )
+        except RuntimeError as exc:
+            self.showMessage(APP_NAME, str(exc), QSystemTrayIcon.MessageIcon.Warning)
+            return
+
+        def done(result: ConfigureResult) -> None:
+            where = ", ".join(str(p) for p in result.paths) or "its settings"
+            self.showMessage(
+                f"{result.name} now uses VansRoute",
+                f"Updated {where}. Restore it any time from the Clients page.",
+                QSystemTrayIcon.MessageIcon.Information,
+            )
+            self.tool_configured.emit(result)
+
+        def failed(exc: Exception) -> None:
+            self.showMessage(
+                "Could not configure the tool", describe_error(exc), QSystemTrayIcon.MessageIcon.Warning
+            )
+            self.tool_failed.emit(describe_error(exc))
+
+        run_blocking(self, lambda: service.configure(tool), done, failed, name=f"ui-configure-{tool}")
 
     def _set_autostart(self, on: bool) -> None:
         if self._autostart is None:

@@ -1,10 +1,12 @@
 """First run: create a key, add a first provider, then say how to point a tool at the gateway.
 
-The "configure a tool" step joins when app/services/client_setup.py exists (issue 8); until then the
-last page shows the endpoint and the key to paste by hand.
+The tool step writes Claude Code's or Codex's settings through the client-setup service (with a
+backup); any other tool is set up on the Clients page, or by hand from the last page's endpoint.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.core.records import AccountRecord, ApiKeyRecord, ProviderRecord
 from app.providers.catalog import AuthScheme, CatalogProvider
 from app.services.admin import KeySource
+from app.services.client_setup import ClientSetupService, ConfigureResult
 from app.ui.jobs import run_blocking
 from app.ui.pages.page import describe_error
 from app.ui.ports import DesktopPort
@@ -150,6 +153,51 @@ class ProviderStep(QWizardPage):
         )
 
 
+class ToolStep(QWizardPage):
+    TOOLS = (("claude-code", "Claude Code"), ("codex", "Codex"))
+
+    def __init__(
+        self, services: DesktopPort, parent: QWidget | None = None, *, home: Path | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._home = home
+        self.setTitle("Configure a coding tool")
+        self.setSubTitle("One click points the tool at VansRoute. Its settings file is backed up first.")
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for tool, name in self.TOOLS:
+            button = QPushButton(f"Configure {name}", self)
+            button.clicked.connect(lambda _c=False, t=tool: self.configure(t))
+            row.addWidget(button)
+            self.buttons[tool] = button
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.note = QLabel("Other tools: see the Clients page later. This step is optional.", self)
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
+        layout.addStretch(1)
+        self.configured: list[str] = []
+
+    def configure(self, tool: str) -> None:
+        service = ClientSetupService(self._services.admin(), self._services.config, home=self._home)
+
+        def done(result: ConfigureResult) -> None:
+            self.configured.append(result.tool)
+            self.buttons[result.tool].setEnabled(False)
+            self.note.setStyleSheet(OK_STYLE)
+            self.note.setText(
+                f"{result.name} now uses VansRoute ({', '.join(str(p) for p in result.paths)})."
+            )
+
+        def failed(exc: Exception) -> None:
+            self.note.setStyleSheet(ERROR_STYLE)
+            self.note.setText(describe_error(exc))
+
+        run_blocking(self, lambda: service.configure(tool), done, failed, name="wizard-tool")
+
+
 class DoneStep(QWizardPage):
     def __init__(self, services: DesktopPort, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,14 +220,18 @@ class DoneStep(QWizardPage):
 
 
 class FirstRunWizard(QWizard):
-    def __init__(self, services: DesktopPort, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, services: DesktopPort, parent: QWidget | None = None, *, home: Path | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Set up {APP_NAME}")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.key_step = KeyStep(services, self)
         self.provider_step = ProviderStep(services, self)
+        self.tool_step = ToolStep(services, self, home=home)
         self.done_step = DoneStep(services, self)
         self.addPage(self.key_step)
         self.addPage(self.provider_step)
+        self.addPage(self.tool_step)
         self.addPage(self.done_step)
         self.resize(620, 440)

@@ -21,9 +21,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
-
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.events import EventBus, GatewayStateChanged, RequestFinished, SnapshotSwapped
 from app.core.records import UsageRecord, WireFormat

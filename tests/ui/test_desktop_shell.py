@@ -44,9 +44,16 @@ def autostart(tmp_path: Path) -> Autostart:
 
 
 @pytest.fixture
-def tray(fake_runtime: FakeRuntime, bridge: EventBridge, autostart: Autostart):
+def tray(fake_runtime: FakeRuntime, bridge: EventBridge, autostart: Autostart, tmp_path: Path):
     fake_runtime.state = "serving"
-    t = Tray(fake_runtime.status, bridge, app_icon(), services=fake_runtime, autostart=autostart)
+    t = Tray(
+        fake_runtime.status,
+        bridge,
+        app_icon(),
+        services=fake_runtime,
+        autostart=autostart,
+        client_home=tmp_path / "home",
+    )
     yield t
     t.dispose()
 
@@ -59,6 +66,8 @@ def test_full_menu(qtbot, tray: Tray):
     assert _texts(tray) == [
         "VansRoute — serving on http://127.0.0.1:20127 · 42 requests",
         "Open",
+        "Configure Claude Code",
+        "Configure Codex",
         "Pause gateway",
         "Copy endpoint",
         "Copy API key",
@@ -95,6 +104,17 @@ def test_copy_endpoint_and_the_desktop_key(qtbot, tray: Tray, fake_runtime: Fake
     QGuiApplication.clipboard().clear()
     tray.copy_key_action.trigger()
     assert QGuiApplication.clipboard().text() == key
+
+
+def test_configure_claude_code_in_one_click(qtbot, tray: Tray, fake_runtime: FakeRuntime, tmp_path: Path):
+    with qtbot.waitSignal(tray.tool_configured, timeout=5000) as blocker:
+        tray.configure_actions["claude-code"].trigger()
+    result = blocker.args[0]
+    assert result.name == "Claude Code" and result.key_name == "tool.claude-code"
+    assert result.paths and all(str(p).startswith(str(tmp_path / "home")) for p in result.paths)
+    written = "".join(p.read_text() for p in result.paths)
+    assert fake_runtime.url in written
+    assert "tool.claude-code" in [k.name for k in fake_runtime.admin().list_keys(include_revoked=False)]
 
 
 def test_start_at_login_from_the_tray(qtbot, tray: Tray, autostart: Autostart):
@@ -201,7 +221,7 @@ def test_second_launch_asks_the_first_to_show(qtbot, tmp_path: Path):
 
 
 def test_wizard_creates_a_key_and_adds_a_provider(qtbot, fake_runtime: FakeRuntime, tmp_path: Path):
-    wizard = FirstRunWizard(fake_runtime)
+    wizard = FirstRunWizard(fake_runtime, home=tmp_path / "home")
     qtbot.addWidget(wizard)
     wizard.show()
     qtbot.waitExposed(wizard)
@@ -223,6 +243,12 @@ def test_wizard_creates_a_key_and_adds_a_provider(qtbot, fake_runtime: FakeRunti
     assert provider.added == "deepseek"
     assert [s.provider.id for s in fake_runtime.admin().list_providers()] == ["deepseek"]
     shoot(wizard, "wizard-provider", tmp_path)
+    wizard.next()
+    tools = wizard.tool_step
+    tools.configure("codex")
+    assert tools.configured == ["codex"], tools.note.text()
+    assert "Codex now uses VansRoute" in tools.note.text()
+    shoot(wizard, "wizard-tool", tmp_path)
     wizard.next()
     assert "http://127.0.0.1:20127" in wizard.done_step.text.text()
 

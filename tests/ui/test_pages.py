@@ -491,7 +491,17 @@ def test_main_window_lists_every_page_and_switches(qtbot, fake_runtime, bridge, 
     window.show()
     qtbot.waitExposed(window)
     assert window.page_names() == [name for name, _ in PAGES]
-    assert window.page_names() == ["Status", "Providers", "Keys", "Resilience", "Settings", "Logs"]
+    assert window.page_names() == [
+        "Status",
+        "Providers",
+        "Keys",
+        "Combos",
+        "Usage",
+        "Resilience",
+        "Clients",
+        "Settings",
+        "Logs",
+    ]
     keys = window.show_page("Keys")
     assert window.stack.currentWidget() is keys and window.current_page_name() == "Keys"
     shoot(window, "main-window", tmp_path)

@@ -177,3 +177,106 @@ def test_tray_menu_and_status_window_screenshots(x_display: str, tmp_path: Path)
         assert app.wait(timeout=20) == 0, app.transcript()
         assert "FAKE-RUNTIME stopped" in app.stdout
         assert "no system tray available" not in app.transcript()
+
+
+QUOTA_BODY = {
+    "error": {
+        "message": "You exceeded your current quota, please check your plan and billing details.",
+        "type": "insufficient_quota",
+        "param": None,
+        "code": "insufficient_quota",
+    }
+}
+
+
+async def _seen(app: Child, prefix: str, timeout: float = 20.0) -> str:
+    """The first stdout line starting with ``prefix``, whenever it came (markers arrive in any order)."""
+    import asyncio
+
+    for _ in range(int(timeout / 0.1)):
+        found = next((line for line in list(app.stdout) if line.startswith(prefix)), None)
+        if found is not None:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {prefix!r} line within {timeout}s\n{app.transcript()}")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_the_real_app_notifies_a_parked_quota_and_lists_it(x_display: str, tmp_path: Path):
+    """The real Runtime and desktop shell under Xvfb + trayer; a fake upstream says "quota exhausted"."""
+    import asyncio
+
+    import aiohttp
+
+    from app.credentials.memory_store import MemorySecretStore
+    from app.services.admin import KeySource, open_admin
+    from app.services.config import load_config
+    from tests.fakes.openai_upstream import Behaviour, FakeOpenAI
+
+    shots = _screenshot_dir(tmp_path)
+    data = tmp_path / "data"
+    port = _free_port()
+    config = load_config({}, data_dir=str(data), port=port)
+    async with FakeOpenAI() as fake:
+        with open_admin(config.database_url, {}, MemorySecretStore()) as admin:
+            admin.add_provider(
+                "fake",
+                wire_format="openai",
+                base_url=fake.base_url,
+                models=None,
+                key=KeySource(env_var="FAKE_UPSTREAM_KEY"),
+            )
+            _record, key = admin.create_key("e2e")
+        env = {
+            "DISPLAY": x_display,
+            "QT_QPA_PLATFORM": "xcb",
+            "FAKE_UPSTREAM_KEY": "sk-fake-upstream",
+            "HOME": str(tmp_path / "home"),
+        }
+        with Child("tests.ui.desktop_probe", "--data-dir", str(data), "--port", str(port), env=env) as app:
+            ready = await asyncio.to_thread(app.wait_for, "READY", 40)
+            assert ready == f"READY tray_available=True url=http://127.0.0.1:{port}", app.transcript()
+            icon = Rect.parse(await asyncio.to_thread(app.wait_for, "TRAY-GEOMETRY"))
+
+            # The fake's default rate-limit headers say "reset in 6ms", which would unpark the account
+            # at once; a spent balance resets much later.
+            spent = {"x-ratelimit-reset-requests": "20h", "x-ratelimit-reset-tokens": "20h"}
+            fake.script(Behaviour(status=429, error_body=QUOTA_BODY, headers=spent))
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(
+                    f"http://127.0.0.1:{port}/v1/chat/completions",
+                    headers={"Authorization": f"Bearer {key}"},
+                    json={"model": "fake/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+                ) as resp,
+            ):
+                # The only account is spent: the client gets an error in its own format.
+                assert resp.status >= 400
+                assert "error" in await resp.json()
+
+            notified = await _seen(app, "NOTIFIED")
+            assert notified.startswith(
+                "NOTIFIED Quota used up: fake/default | fake/default is parked until "
+            ), notified
+            await asyncio.sleep(0.6)  # the balloon is drawn
+            _shoot(x_display, shots / "tray-notification.png", Rect(SCREEN_W - 520, 0, 520, 260))
+
+            parked = await _seen(app, "PARKED")
+            assert parked.startswith("PARKED fake/default "), parked
+            window = Rect.parse(await _seen(app, "WINDOW-SHOWN"))
+            await asyncio.sleep(0.3)
+            _shoot(x_display, shots / "resilience-live.png", Rect(window.x, window.y, window.w, window.h))
+            assert icon.x > SCREEN_W - 200
+
+            app.proc.terminate()
+            code = await asyncio.to_thread(app.wait, 30)
+            assert code == 0, app.transcript()
+            assert "notification: Quota used up: fake/default" in app.transcript()
+            assert "Traceback" not in app.transcript()

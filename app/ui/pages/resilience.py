@@ -99,6 +99,10 @@ def cooldowns_model(parent: QWidget | None = None) -> RecordTableModel[CooldownS
     )
 
 
+def _why(a: AccountRecord) -> str:
+    return (a.parked_reason if a.parked_until else a.disabled_reason) or "—"
+
+
 def parked_model(parent: QWidget | None = None) -> RecordTableModel[AccountRecord]:
     return RecordTableModel(
         (
@@ -111,9 +115,7 @@ def parked_model(parent: QWidget | None = None) -> RecordTableModel[AccountRecor
             Column[AccountRecord](
                 "Back on", lambda a: when(a.parked_until) if a.parked_until else "when you reactivate it"
             ),
-            Column[AccountRecord](
-                "Why", lambda a: (a.parked_reason if a.parked_until else a.disabled_reason) or "—"
-            ),
+            Column[AccountRecord]("Why", _why, tooltip=_why),
         ),
         key=lambda a: a.id,
         parent=parent,
@@ -127,10 +129,11 @@ def _view(model: RecordTableModel, parent: QWidget) -> QTableView:  # type: igno
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
+    # One line per row: long reasons are cut with "…" and shown whole in the tooltip.
+    view.setWordWrap(False)
     view.verticalHeader().hide()
-    # The name column takes the spare width, so numbers stay next to what they count.
+    view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     return view
 
 
