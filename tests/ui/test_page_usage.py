@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.events import RequestFinished
 from app.core.records import UsageDimension, UsageRecord, WireFormat
 from app.ui.bridge import EventBridge
 from app.ui.models.usage_data import MAX_SERIES, UsageData, UsageQuery, UsageSnapshot, period_start
@@ -57,15 +59,20 @@ def _record(n: int, at: datetime, rng: random.Random) -> UsageRecord:
     )
 
 
-def seed(runtime: FakeRuntime, days: int = 14, per_day: int = 40) -> list[UsageRecord]:
+def make_records(days: int = 14, per_day: int = 40) -> list[UsageRecord]:
     rng = random.Random(7)
-    records = []
+    records: list[UsageRecord] = []
     for d in range(days):
         day = NOW - timedelta(days=d)
         for i in range(per_day + rng.randint(-15, 15) - d):
             at = day.replace(hour=8) + timedelta(minutes=rng.randint(0, 9 * 60 - 1), seconds=i)
             if at <= NOW:
                 records.append(_record(len(records), at, rng))
+    return records
+
+
+def seed(runtime: FakeRuntime, days: int = 14, per_day: int = 40) -> list[UsageRecord]:
+    records = make_records(days, per_day)
     runtime.admin().store.usage.add_many(records)
     return records
 
@@ -85,8 +92,6 @@ def _show(qtbot, page: UsagePage) -> None:
 
 
 def _finish(runtime: FakeRuntime, record: UsageRecord) -> None:
-    from app.core.events import RequestFinished
-
     runtime.bus.publish(RequestFinished(record))
 
 
@@ -180,26 +185,13 @@ def test_hidden_page_ignores_events_and_reads_again_when_shown(qtbot, fake_runti
 
 def test_data_folding_matches_a_fresh_read(fake_runtime: FakeRuntime):
     """Folding events into a snapshot gives what reading the database afterwards gives."""
-    records = seed(fake_runtime, days=5, per_day=8)
+    records = make_records(days=5, per_day=8)
+    first, second = records[: len(records) // 2], records[len(records) // 2 :]
     usage = fake_runtime.admin().usage()
     query = UsageQuery(UsageDimension.KEY, 7, period_start(7, NOW))
-    half = len(records) // 2
-    first, second = records[:half], records[half:]
-    fake_runtime.close()
-    runtime = FakeRuntime()
-    try:
-        runtime.admin().store.usage.add_many(first)
-        usage = runtime.admin().usage()
-        snap = UsageSnapshot(
-            query,
-            usage.daily(query.by, since=query.since),
-            usage.totals(query.by, since=query.since),
-            usage.recent(),
-        )
-        folded = UsageData.from_snapshot(snap)
-        folded.add(second)
-        runtime.admin().store.usage.add_many(second)
-        fresh = UsageData.from_snapshot(
+
+    def read() -> UsageData:
+        return UsageData.from_snapshot(
             UsageSnapshot(
                 query,
                 usage.daily(query.by, since=query.since),
@@ -207,12 +199,22 @@ def test_data_folding_matches_a_fresh_read(fake_runtime: FakeRuntime):
                 usage.recent(),
             )
         )
-        assert folded.chart("cost", NOW) == fresh.chart("cost", NOW)
-        assert [(t.group, t.requests, t.errors, t.input_tokens) for t in folded.totals()] == [
-            (t.group, t.requests, t.errors, t.input_tokens) for t in fresh.totals()
-        ]
-    finally:
-        runtime.close()
+
+    fake_runtime.admin().store.usage.add_many(first)
+    folded = read()
+    folded.add(second)
+    fake_runtime.admin().store.usage.add_many(second)
+    fresh = read()
+    for metric in ("cost", "tokens"):
+        got, want = folded.chart(metric, NOW), fresh.chart(metric, NOW)
+        assert got.days == want.days
+        assert [s.name for s in got.series] == [s.name for s in want.series]
+        for mine, theirs in zip(got.series, want.series, strict=True):
+            assert mine.values == pytest.approx(theirs.values)
+    assert [(t.group, t.requests, t.errors, t.input_tokens, t.output_tokens) for t in folded.totals()] == [
+        (t.group, t.requests, t.errors, t.input_tokens, t.output_tokens) for t in fresh.totals()
+    ]
+    assert folded.overall().cost_usd == pytest.approx(fresh.overall().cost_usd)
 
 
 def test_many_series_fold_into_other():
@@ -247,3 +249,18 @@ def test_screenshot(qtbot, fake_runtime: FakeRuntime, tmp_path: Path):
     out.parent.mkdir(parents=True, exist_ok=True)
     assert page.grab().save(str(out))
     assert out.stat().st_size > 10_000
+
+
+async def test_reads_in_the_executor_under_the_running_loop(qtbot, fake_runtime: FakeRuntime):
+    """As in the app: the read runs off the GUI thread; a selector changed meanwhile wins."""
+    records = seed(fake_runtime)
+    page = _page(qtbot, fake_runtime)
+    page.show()  # reads in an executor: the loop is running here
+    page.dimension_box.setCurrentText("Client app")  # a second read; the first one's answer is dropped
+    for _ in range(100):
+        if page.data is not None and page.totals.rowCount():
+            break
+        await asyncio.sleep(0.05)
+    assert {t.group for t in page.totals.rows()} == {"claude-cli", "codex", "openai-python"}
+    since = period_start(7, NOW)
+    assert sum(t.requests for t in page.totals.rows()) == len([r for r in records if r.started_at >= since])
