@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
@@ -34,7 +35,9 @@ from app.ui.models.usage_data import UsageData, UsageQuery, UsageSnapshot, perio
 from app.ui.pages.page import Page
 from app.ui.ports import DesktopPort
 from app.ui.text_records import when
-from app.ui.widgets.usage_chart import UsageChart
+
+if TYPE_CHECKING:
+    from app.ui.widgets.usage_chart import UsageChart
 
 DIMENSIONS: tuple[tuple[str, UsageDimension], ...] = (
     ("Provider", UsageDimension.PROVIDER),
@@ -196,7 +199,9 @@ class UsagePage(Page):
         controls.addWidget(self.summary)
         self.layout_.addLayout(controls)
 
-        self.chart = UsageChart(self)
+        # The chart is made when the page is first shown: pyqtgraph and numpy take about a quarter
+        # of a second to import, which the tray's start-up should not pay for a page not yet opened.
+        self.chart: UsageChart | None = None
         self.totals = totals_model(self)
         self.recent = recent_model(self)
         self.totals_view = _table(self.totals, self)
@@ -204,12 +209,10 @@ class UsagePage(Page):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.recent_view, "Recent requests")
         self.tabs.addTab(self.totals_view, "Totals")
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.chart)
-        splitter.addWidget(self.tabs)
-        splitter.setSizes([260, 240])
-        self.layout_.addWidget(splitter, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.tabs)
+        self.layout_.addWidget(self.splitter, 1)
 
         self.metric_box.currentIndexChanged.connect(lambda _i: self.redraw())
         self.dimension_box.currentIndexChanged.connect(lambda _i: self.reload())
@@ -232,6 +235,12 @@ class UsagePage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self.chart is None:
+            from app.ui.widgets.usage_chart import UsageChart
+
+            self.chart = UsageChart(self)
+            self.splitter.insertWidget(0, self.chart)
+            self.splitter.setSizes([260, 240])
         self.reload()
 
     def reload(self) -> None:
@@ -279,7 +288,8 @@ class UsagePage(Page):
         if self.data is None:
             return
         self.redraws += 1
-        self.chart.set_data(self.data.chart(self.chosen_metric(), self._clock()), self.chosen_metric())
+        if self.chart is not None:
+            self.chart.set_data(self.data.chart(self.chosen_metric(), self._clock()), self.chosen_metric())
         self.totals.set_rows(self.data.totals())
         self.recent.set_rows(self.data.recent())
         overall = self.data.overall()
