@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--traffic", type=float, default=0.0, help="finish a fake request every N s")
     parser.add_argument("--open-window", action="store_true", help="show the status window when ready")
     parser.add_argument("--slow-start", type=float, default=0.0, help="start() takes this many seconds")
+    parser.add_argument("--data-dir", help="the data folder (names the single-instance server)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
@@ -239,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         runtime = FakeRuntime(start_delay=args.slow_start, print_markers=True)
+    if args.data_dir:
+        runtime.config = AppConfig(data_dir=Path(args.data_dir), database_url=runtime.config.database_url)
 
     keep: list[QTimer] = []
 
@@ -258,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             _report_tray(shell, keep)
 
     code = run_desktop(runtime, on_ready=on_ready)
+    runtime.close()
     marker(f"EXIT {code}")
     return code
 

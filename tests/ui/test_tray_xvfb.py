@@ -179,6 +179,21 @@ def test_tray_menu_and_status_window_screenshots(x_display: str, tmp_path: Path)
         assert "no system tray available" not in app.transcript()
 
 
+def test_a_second_launch_brings_the_first_to_the_front(x_display: str, tmp_path: Path):
+    env = {"DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
+    data = str(tmp_path / "data")
+    with Child("tests.ui.fake_runtime", "--data-dir", data, env=env) as first:
+        assert first.wait_for("READY") == "READY tray_available=True", first.transcript()
+        assert not any(line.startswith("WINDOW-SHOWN") for line in first.stdout)  # in the tray only
+        with Child("tests.ui.fake_runtime", "--data-dir", data, env=env) as second:
+            assert second.wait(timeout=20) == 0, second.transcript()
+            assert "already running" in second.transcript()
+            assert not any(line.startswith("READY") for line in second.stdout)  # it never started
+        first.wait_for("WINDOW-SHOWN")
+        first.proc.terminate()
+        assert first.wait(timeout=20) == 0, first.transcript()
+
+
 QUOTA_BODY = {
     "error": {
         "message": "You exceeded your current quota, please check your plan and billing details.",
