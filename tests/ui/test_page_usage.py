@@ -56,6 +56,9 @@ def _record(n: int, at: datetime, rng: random.Random) -> UsageRecord:
         cost_usd=None if failed else round(tin / 1000 * p_in + tout / 1000 * p_out, 6),
         ttft_ms=None if failed else rng.uniform(300, 2_500),
         attempts=2 if failed else rng.choice((1, 1, 1, 2)),
+        # Claude Code turns carry tool output, which the token savers shrink.
+        saver_tokens_before=None if failed or key != "tool.claude-code" else tin // 3,
+        saver_tokens_after=None if failed or key != "tool.claude-code" else tin // 9,
     )
 
 
@@ -211,9 +214,14 @@ def test_data_folding_matches_a_fresh_read(fake_runtime: FakeRuntime):
         assert [s.name for s in got.series] == [s.name for s in want.series]
         for mine, theirs in zip(got.series, want.series, strict=True):
             assert mine.values == pytest.approx(theirs.values)
-    assert [(t.group, t.requests, t.errors, t.input_tokens, t.output_tokens) for t in folded.totals()] == [
-        (t.group, t.requests, t.errors, t.input_tokens, t.output_tokens) for t in fresh.totals()
+    assert [
+        (t.group, t.requests, t.errors, t.input_tokens, t.output_tokens, t.saved_tokens)
+        for t in folded.totals()
+    ] == [
+        (t.group, t.requests, t.errors, t.input_tokens, t.output_tokens, t.saved_tokens)
+        for t in fresh.totals()
     ]
+    assert folded.overall().saved_tokens > 0
     assert folded.overall().cost_usd == pytest.approx(fresh.overall().cost_usd)
 
 

@@ -66,6 +66,7 @@ class _Sum:
     latency_n: int = 0
     ttft_sum: float = 0.0
     ttft_n: int = 0
+    saved_tokens: int = 0
 
     @classmethod
     def of(cls, t: UsageTotals) -> _Sum:
@@ -83,6 +84,7 @@ class _Sum:
             t.requests if t.avg_latency_ms is not None else 0,
             (t.avg_ttft_ms or 0.0) * t.requests,
             t.requests if t.avg_ttft_ms is not None else 0,
+            t.saved_tokens,
         )
 
     def add(self, r: UsageRecord) -> None:
@@ -98,6 +100,8 @@ class _Sum:
         if r.ttft_ms is not None:
             self.ttft_sum += r.ttft_ms
             self.ttft_n += 1
+        if r.saver_tokens_before is not None and r.saver_tokens_after is not None:
+            self.saved_tokens += r.saver_tokens_before - r.saver_tokens_after
 
     def totals(self, group: str | None) -> UsageTotals:
         return UsageTotals(
@@ -111,6 +115,7 @@ class _Sum:
             self.cost_usd,
             self.latency_sum / self.latency_n if self.latency_n else None,
             self.ttft_sum / self.ttft_n if self.ttft_n else None,
+            self.saved_tokens,
         )
 
 

@@ -196,6 +196,9 @@ class UsagePage(Page):
         controls.addStretch(1)
         self.summary = QLabel(self)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setToolTip(
+            "saved: tokens the token savers took out of tool output before it went upstream"
+        )
         controls.addWidget(self.summary)
         self.layout_.addLayout(controls)
 
@@ -296,5 +299,6 @@ class UsagePage(Page):
         self.summary.setText(
             f"<b>{overall.requests:,}</b> requests · <b>{overall.input_tokens + overall.output_tokens:,}</b>"
             f" tokens · <b>{_usd(overall.cost_usd)}</b>"
+            + (f" · <b>{overall.saved_tokens:,}</b> saved" if overall.saved_tokens else "")
             + (f" · <span style='color:#b3261e'>{overall.errors:,} errors</span>" if overall.errors else "")
         )
