@@ -12,6 +12,7 @@ import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,24 +69,13 @@ def replace_if_unchanged(snapshot: FileSnapshot, data: bytes, *, mode: int | Non
     # link itself would cut the user's file loose from their repository.
     path = snapshot.path.resolve() if snapshot.path.is_symlink() else snapshot.path
     created = _make_parents(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".vansroute.tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        keep = mode if mode is not None else snapshot.mode
-        os.chmod(tmp, keep if keep is not None else NEW_FILE_MODE)
+    keep = mode if mode is not None else snapshot.mode
+
+    def still_ours() -> None:
         if not _unchanged(snapshot):
             raise EditConflict(path)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
+
+    write_atomic(path, data, mode=keep if keep is not None else NEW_FILE_MODE, before_replace=still_ours)
     return created
 
 
@@ -124,13 +114,25 @@ def _fsync_dir(directory: Path) -> None:
 def write_private(path: Path, data: bytes) -> None:
     """Atomic write of our own bookkeeping (backups, state): no conflict check, mode 0600."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    write_atomic(path, data, mode=0o600)
+
+
+def write_atomic(
+    path: Path, data: bytes, *, mode: int = 0o600, before_replace: Callable[[], None] | None = None
+) -> None:
+    """A reader sees the old content or the new, never half of either: a temporary file in the same
+    directory, fsynced, given `mode`, then renamed over `path` (the directory fsynced too).
+    `before_replace` may raise to abandon the write at the last moment (an edit conflict)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".vansroute.tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
+        os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -138,3 +140,4 @@ def write_private(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+    _fsync_dir(path.parent)
