@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -25,6 +26,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app import __version__
+from app.core.records import UsageDimension
 from app.core.tasks import spawn
 from app.services.autostart import Autostart, for_current_user
 from app.ui.bridge import EventBridge
@@ -206,6 +208,15 @@ class DesktopShell:
             lambda accounts: self.tray.set_parked({a.id for a in accounts if a.parked_until}),
             lambda exc: _log.warning("could not read parked accounts: %s", exc),
             name="ui-initial-parked",
+        )
+        midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        usage = admin.usage()
+        run_blocking(
+            self.window,
+            lambda: sum(t.requests for t in usage.totals(UsageDimension.DAY, since=midnight)),
+            self.tray.set_today,
+            lambda exc: _log.warning("could not count today's requests: %s", exc),
+            name="ui-requests-today",
         )
         status = self.runtime.status()
         if (

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon, QKeyEvent, QShowEvent
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QWidget
 
 from app.services.autostart import Autostart
@@ -120,10 +120,3 @@ class MainWindow(QWidget):
         super().closeEvent(event)
         if event.isAccepted():
             self.closed.emit()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        # Escape hides like close does on most desktops' utility windows.
-        if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            return
-        super().keyPressEvent(event)

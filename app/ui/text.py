@@ -23,10 +23,11 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
-def status_line(status: RuntimeStatus) -> str:
+def status_line(status: RuntimeStatus, today: int | None = None) -> str:
     """One line for the tray menu and tooltip.
 
-    ``VansRoute — serving on http://127.0.0.1:20127 · 12 requests``
+    ``VansRoute — serving on http://127.0.0.1:20127 · 12 requests``, or with ``today`` (requests since
+    local midnight, this run and earlier ones) ``… · 340 requests today · 3 active``.
     """
     if status.state == "serving":
         where = f"serving on {status.url}"
@@ -36,7 +37,10 @@ def status_line(status: RuntimeStatus) -> str:
         where = "starting…"
     else:
         where = status.state or "unknown"
-    line = f"{APP_NAME} — {where} · {plural(status.requests_served, 'request')}"
+    count = (
+        plural(status.requests_served, "request") if today is None else plural(today, "request") + " today"
+    )
+    line = f"{APP_NAME} — {where} · {count}"
     if status.in_flight:
         line += f" · {status.in_flight:,} active"
     return line

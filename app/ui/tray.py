@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -63,6 +64,9 @@ class Tray(QSystemTrayIcon):
         self.state = ""
         self._parked: set[int] = set()
         self._icons: dict[str, QIcon] = {}
+        # (day, requests recorded that day before this run, requests_served when counted) — see set_today.
+        self._today: tuple[date, int, int] | None = None
+        self._last_today: int | None = None
         # After dispose() the menu and its actions are gone; late callbacks must not touch them.
         self._disposed = False
 
@@ -140,10 +144,28 @@ class Tray(QSystemTrayIcon):
         self.setContextMenu(None)  # type: ignore[arg-type]
         self._menu.deleteLater()
 
+    def set_today(self, before_start: int) -> None:
+        """Requests recorded earlier today (read once from usage); this run's are counted live."""
+        self._today = (date.today(), before_start, 0)
+        self._last = None
+        self.refresh()
+
+    def _today_count(self, status: RuntimeStatus) -> int | None:
+        if self._today is None:
+            return None
+        day, base, served_at_base = self._today
+        if date.today() != day:
+            # Past midnight: today starts from what this run has served so far.
+            self._today = (date.today(), 0, status.requests_served)
+            return 0
+        return base + status.requests_served - served_at_base
+
     def _show(self, status: RuntimeStatus) -> None:
-        if status != self._last:
+        today = self._today_count(status)
+        if status != self._last or today != self._last_today:
             self._last = status
-            text = status_line(status)
+            self._last_today = today
+            text = status_line(status, today)
             self.status_action.setText(text)
             self.setToolTip(text)
             if self.pause_action is not None:

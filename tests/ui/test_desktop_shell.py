@@ -77,6 +77,51 @@ def test_full_menu(qtbot, tray: Tray):
     assert tray.autostart_action is not None and tray.autostart_action.isCheckable()
 
 
+def test_status_line_counts_requests_today(qtbot, tray: Tray, fake_runtime: FakeRuntime):
+    # 300 recorded before this run started, plus the 42 this run has served.
+    tray.set_today(300)
+    assert tray.status_text() == "VansRoute — serving on http://127.0.0.1:20127 · 342 requests today"
+    fake_runtime.finish_request()
+    qtbot.waitUntil(lambda: tray.status_text().endswith("· 343 requests today"))
+
+
+async def test_the_shell_reads_todays_count_once_after_start(qtbot, tmp_path: Path, autostart: Autostart):
+    from app.core.records import UsageRecord, WireFormat
+
+    runtime = FakeRuntime(requests_served=0)
+    try:
+        store = runtime.admin()._store
+        store.usage.add_many(
+            [
+                UsageRecord(
+                    request_id=f"old-{i}",
+                    started_at=datetime.now(UTC),
+                    api_key_name="k",
+                    client_format=WireFormat.OPENAI,
+                    provider_id="openai",
+                    account_id=1,
+                    model="gpt",
+                    status=200,
+                    latency_ms=10.0,
+                    stream=False,
+                )
+                for i in range(7)
+            ]
+        )
+        shell = DesktopShell(runtime, app_icon(), autostart=autostart)
+        task = spawn(shell.run(), name="shell")
+        await asyncio.wait_for(runtime.started.wait(), timeout=5)
+        for _ in range(100):
+            if "today" in shell.tray.status_text():
+                break
+            await asyncio.sleep(0.05)
+        assert shell.tray.status_text().endswith("· 7 requests today"), shell.tray.status_text()
+        shell.request_stop()
+        assert await asyncio.wait_for(task, timeout=5) == 0
+    finally:
+        runtime.close()
+
+
 def test_pause_and_resume(qtbot, tray: Tray, fake_runtime: FakeRuntime):
     assert tray.pause_action is not None
     tray.pause_action.trigger()
