@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from app.core.records import AccountRecord
+from app.core.records import AccessList, AccountRecord, KeyLimits
 
 
 def when(moment: datetime | None, *, never: str = "—") -> str:
@@ -50,3 +50,34 @@ def seconds(value: float | None) -> str:
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"
+
+
+def access_text(access: AccessList) -> str:
+    """What the limits editor shows and reads back: "all", "none" or "a, b"."""
+    if access.is_everything:
+        return "all"
+    if not access.names:
+        return "none"
+    return ", ".join(sorted(access.names))
+
+
+def limits_summary(limits: KeyLimits) -> str:
+    """Only what differs from "everything, no limit": "providers: openai · 60/min · $25.00/month"."""
+    parts = [
+        f"{label}: {access_text(access)}"
+        for label, access in (
+            ("providers", limits.providers),
+            ("combos", limits.combos),
+            ("kinds", limits.kinds),
+        )
+        if not access.is_everything
+    ]
+    if limits.requests_per_minute is not None:
+        parts.append(f"{limits.requests_per_minute}/min")
+    if limits.max_concurrent is not None:
+        parts.append(f"{limits.max_concurrent} at once")
+    if limits.monthly_budget_usd is not None:
+        parts.append(f"${limits.monthly_budget_usd:.2f}/month")
+    if limits.token_savers is not None:
+        parts.append(f"savers: {limits.token_savers}")
+    return " · ".join(parts) or "no limits"

@@ -252,7 +252,7 @@ def test_providers_screenshot(qtbot, fake_runtime, bridge, tmp_path):
 def _keys(qtbot, runtime: FakeRuntime, bridge: EventBridge) -> KeysPage:
     page = KeysPage(runtime, bridge)
     qtbot.addWidget(page)
-    page.resize(900, 560)
+    page.resize(900, 720)
     page.show()
     qtbot.waitExposed(page)
     return page
@@ -273,7 +273,7 @@ def test_a_new_key_is_shown_once_and_can_be_copied(qtbot, fake_runtime, bridge):
     assert not page.reveal.isVisible() and page.key_field.text() == ""
     # The list shows the prefix only.
     cells = [page.model.index(0, c).data() for c in range(page.model.columnCount())]
-    assert cells[0] == "claude-code" and cells[1] == key[:8] + "…" and cells[4] == "active"
+    assert cells[0] == "claude-code" and cells[1] == key[:8] + "…" and cells[4] == "no limits" and cells[5] == "active"
     assert key not in str(cells)
 
 
@@ -305,8 +305,49 @@ def test_revoking_asks_first(qtbot, fake_runtime, bridge):
     assert all(k.revoked for k in page.model.rows())
 
 
-def test_keys_screenshot(qtbot, fake_runtime, bridge, tmp_path):
+def test_key_limits_are_shown_and_saved(qtbot, fake_runtime, bridge):
     page = _keys(qtbot, seeded(fake_runtime), bridge)
+    assert not page.limits_box.isEnabled()
+    page.view.selectRow(0)  # claude-code, no limits
+    assert page.limits_box.isEnabled()
+    assert page.limit_edits["providers"].text() == "all"
+    assert page.limit_edits["monthly_budget_usd"].text() == "none"
+    assert page.spend_label.text() == "$0.00"
+    page.limit_edits["providers"].setText("anthropic, openai")
+    page.limit_edits["requests_per_minute"].setText("60")
+    page.limit_edits["monthly_budget_usd"].setText("25")
+    page.save_limits_button.click()
+    record = fake_runtime.admin().get_key("claude-code")
+    assert record.limits.providers.names == frozenset({"anthropic", "openai"})
+    assert record.limits.requests_per_minute == 60
+    assert record.limits.monthly_budget_usd == 25.0
+    assert record.limits.combos.is_everything  # untouched parts stay
+    assert page.message() == (
+        "Limits of 'claude-code' saved: providers: anthropic, openai · 60/min · $25.00/month."
+    )
+    assert page.model.index(0, 4).data() == "providers: anthropic, openai · 60/min · $25.00/month"
+    assert page.spend_label.text() == "$0.00 of $25.00"
+    # The services check what is typed; the message is shown as is.
+    page.limit_edits["max_concurrent"].setText("lots")
+    page.save_limits_button.click()
+    assert "whole number" in page.message()
+    assert fake_runtime.admin().get_key("claude-code").limits.max_concurrent is None
+
+
+def test_a_revoked_key_has_no_limits_to_edit(qtbot, fake_runtime, bridge):
+    page = _keys(qtbot, seeded(fake_runtime), bridge)
+    page.view.selectRow([k.name for k in page.model.rows()].index("laptop"))
+    assert not page.limits_box.isEnabled()
+
+
+def test_keys_screenshot(qtbot, fake_runtime, bridge, tmp_path):
+    admin = seeded(fake_runtime).admin()
+    from app.services.key_limits import LimitChanges
+
+    admin.update_key("claude-code", LimitChanges(providers="anthropic,openai", monthly_budget_usd="25"))
+    page = _keys(qtbot, fake_runtime, bridge)
+    page.resize(900, 720)
+    page.view.selectRow(0)
     shoot(page, "page-keys", tmp_path)
 
 
