@@ -105,7 +105,8 @@ class DesktopShell:
         self.started = False
         self.wizard: FirstRunWizard | None = None
         self.prefs = PrefsFile(runtime.config.data_dir / FILE_NAME)
-        logging.getLogger().setLevel(self.prefs.prefs.log_level)
+        if self.prefs.prefs.log_level is not None:
+            logging.getLogger().setLevel(self.prefs.prefs.log_level)
         self.autostart = autostart if autostart is not None else for_current_user(os.environ)
         self.bridge = EventBridge(runtime.bus)
         deps = PageDeps(runtime, self.bridge, self.prefs, self.autostart, icon, self._prefs_changed)

@@ -28,7 +28,8 @@ FILE_NAME = "desktop.toml"
 @dataclass(frozen=True, slots=True)
 class DesktopPrefs:
     notifications_off: frozenset[NoticeKind] = field(default_factory=frozenset)
-    log_level: str = "INFO"
+    # None: not chosen here, so the start-up level stands (INFO, or DEBUG with VANSROUTE_DEBUG=1).
+    log_level: str | None = None
     wizard_done: bool = False
 
 
@@ -54,8 +55,9 @@ class PrefsFile:
                 for k, on in notifications.items()
                 if on is False and k in NoticeKind._value2member_map_
             )
-            level = str(doc.get("log_level", "INFO")).upper()
-            if level not in LOG_LEVELS:
+            raw = doc.get("log_level")
+            level = None if raw is None else str(raw).upper()
+            if level is not None and level not in LOG_LEVELS:
                 raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
             return DesktopPrefs(off, level, bool(doc.get("wizard_done", False)))
         except (TOMLKitError, ValueError, AttributeError, TypeError) as exc:
@@ -73,7 +75,8 @@ class PrefsFile:
             raise ConfigError(f"not saving preferences: {self.problem}")
         doc = tomlkit.document()
         doc.add(tomlkit.comment("VansRoute desktop preferences (the gateway's settings are in its database)"))
-        doc["log_level"] = prefs.log_level
+        if prefs.log_level is not None:
+            doc["log_level"] = prefs.log_level
         doc["wizard_done"] = prefs.wizard_done
         table = tomlkit.table()
         for kind in NoticeKind:

@@ -551,3 +551,20 @@ def test_main_window_lists_every_page_and_switches(qtbot, fake_runtime, bridge, 
     window.closed.connect(lambda: closed.append(1))
     window.close()
     assert closed == [1] and not window.isVisible()
+
+
+def test_prefs_keep_the_start_up_log_level_until_one_is_chosen(tmp_path: Path):
+    path = tmp_path / FILE_NAME
+    prefs = PrefsFile(path)
+    assert prefs.prefs.log_level is None and prefs.problem is None
+    prefs.update(wizard_done=True)
+    assert "log_level" not in path.read_text()
+    again = PrefsFile(path)
+    assert again.prefs.wizard_done and again.prefs.log_level is None
+    again.update(log_level="WARNING", notifications_off=frozenset({NoticeKind.COMBO_EXHAUSTED}))
+    third = PrefsFile(path).prefs
+    assert third.log_level == "WARNING"
+    assert third.notifications_off == frozenset({NoticeKind.COMBO_EXHAUSTED})
+    path.write_text('log_level = "LOUD"\n')
+    broken = PrefsFile(path)
+    assert broken.problem is not None and "log_level must be one of" in broken.problem

@@ -90,7 +90,9 @@ class SettingsPage(Page):
         form.addRow("Data folder", folder_row)
         self.log_level = QComboBox(gateway)
         self.log_level.addItems(LOG_LEVELS)
-        self.log_level.setCurrentText(prefs.prefs.log_level)
+        self.log_level.setCurrentText(
+            prefs.prefs.log_level or logging.getLevelName(logging.getLogger().level)
+        )
         self.log_level.currentTextChanged.connect(self.set_log_level)
         form.addRow("Log level", self.log_level)
         self.autostart_box = QCheckBox("Start VansRoute when I log in", gateway)
