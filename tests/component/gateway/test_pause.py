@@ -57,3 +57,21 @@ async def test_the_desktop_admin_shares_the_runtime_database(gateway: Gateway):
     key = admin.desktop_key()
     assert key == gateway.runtime.admin().desktop_key()
     assert "desktop" in [k.name for k in gateway.admin.list_keys(include_revoked=False)]
+
+
+async def test_quit_lets_a_stream_in_flight_finish(routed: Gateway, fake_openai: FakeOpenAI):
+    """What Quit in the tray does (Runtime.stop): new connections stop, the stream already running ends."""
+    import asyncio
+
+    from tests.fakes.openai_upstream import Behaviour
+
+    fake_openai.script(Behaviour(text="one two three four five six", chunks=6, chunk_interval=0.15))
+    async with openai.AsyncOpenAI(base_url=routed.v1, api_key=routed.key, max_retries=0) as client:
+        stream = await client.chat.completions.create(
+            model="fake/gpt-4o-mini", messages=MESSAGES, stream=True
+        )
+        stopping = asyncio.get_running_loop().create_task(routed.runtime.stop())
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+        await stopping
+    assert text == "one two three four five six"
+    assert routed.runtime.status().state == "stopped"
