@@ -196,7 +196,9 @@ def classify_status(status: int, headers: Mapping[str, str], body: bytes, *, now
         reset_at = _daily_reset(parsed, lowered, now)
         seconds = max(0.0, (reset_at - now).total_seconds())
     else:
-        wait = _provider_wait(lowered, parsed, now, rate_family=kind in _RATE_FAMILY)
+        wait = _provider_wait(
+            lowered, parsed, now, rate_family=kind in _RATE_FAMILY, spent=kind is FailureKind.QUOTA_EXHAUSTED
+        )
         seconds, reset_at = wait if wait is not None else (None, None)
     return _failure(kind, status, seconds, reset_at, _summary(status, parsed))
 
@@ -410,16 +412,20 @@ def _clean(text: str) -> str:
 _Wait = tuple[float, datetime | None]  # seconds from now, and the absolute time when the source gave one
 
 
-def _provider_wait(h: Mapping[str, str], p: _Body, now: datetime, *, rate_family: bool) -> _Wait | None:
+def _provider_wait(
+    h: Mapping[str, str], p: _Body, now: datetime, *, rate_family: bool, spent: bool = False
+) -> _Wait | None:
     """The first wait the provider states, most explicit source first. Reset headers and message text
-    are read only for limit failures: the `x-ratelimit-*` headers ride on every answer, 500s too."""
+    are read only for limit failures: the `x-ratelimit-*` headers ride on every answer, 500s too.
+    For a spent balance they are ignored as well: they time the request window (OpenAI's
+    `insufficient_quota` 429 carries `x-ratelimit-reset-requests: 6ms`), not the money."""
     wait = _retry_after(h, now)
     if wait is None and rate_family:
         wait = _codex_reset(p, now)
     if wait is None and p.retry_delay_s is not None:
         wait = (p.retry_delay_s, None)
     if wait is None and rate_family:
-        wait = _text_wait(p, now) or _reset_headers(h, now)
+        wait = _text_wait(p, now) or (None if spent else _reset_headers(h, now))
     if wait is not None and wait[0] > _MAX_WAIT_S:
         # A wait beyond a year is a bogus header; clamped, it still locks or parks for good measure
         # without overflowing datetime arithmetic.

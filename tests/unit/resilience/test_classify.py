@@ -635,3 +635,27 @@ def test_never_raises_and_keeps_invariants(status: int, headers: dict[str, str],
     if failure.kind is K.DAILY_QUOTA:
         assert failure.reset_at is not None and failure.reset_at > NOW
     assert len(failure.message) <= 220
+
+
+def test_a_spent_balance_ignores_the_request_window_reset_headers() -> None:
+    """OpenAI answers a spent balance with 429 insufficient_quota and its usual rate headers: the
+    6 ms request-window reset says nothing about when money arrives."""
+    from datetime import UTC, datetime
+
+    from app.resilience.classify import FailureKind, classify_status
+    from app.resilience.quota import park_until
+
+    now = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
+    body = (
+        b'{"error": {"message": "You exceeded your current quota, please check your plan and billing '
+        b'details.", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}}'
+    )
+    headers = {
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "6ms",
+        "x-ratelimit-reset-tokens": "0s",
+    }
+    failure = classify_status(429, headers, body, now=now)
+    assert failure.kind is FailureKind.QUOTA_EXHAUSTED
+    assert failure.reset_at is None and failure.retry_after_s is None
+    assert (park_until("openai", failure, now) - now).total_seconds() == 3600
