@@ -9,7 +9,7 @@ uses), and re-created if it was revoked or its keyring entry is gone.
 
 from __future__ import annotations
 
-from app.core.errors import NotFound, SecretMissing
+from app.core.errors import SecretMissing
 from app.core.records import AccountRecord
 from app.gateway.auth import hash_key
 from app.services.admin import AdminService
@@ -22,11 +22,7 @@ DESKTOP_KEY_REF_SETTING = "desktop.key_ref"
 class DesktopAdmin(AdminService):
     def set_account_enabled(self, account_id: int, enabled: bool) -> AccountRecord:
         """Enable (also clears a disable reason) or disable an account; routing follows on reload."""
-        if self._store.accounts.get(account_id) is None:
-            raise NotFound(f"no account {account_id} (see `vansroute accounts list`)")
-        if enabled:
-            return self._store.accounts.enable(account_id)
-        return self._store.accounts.disable(account_id, "disabled by the user")
+        return self.update_account(account_id, enabled=enabled)
 
     def desktop_key(self) -> str:
         """The desktop's own local API key, created on first use. Blocking (database and keyring)."""
