@@ -54,7 +54,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def create_app(ctx: GatewayContext) -> web.Application:
-    app = web.Application(middlewares=[error_middleware, admission_middleware], client_max_size=ctx.max_body_bytes)
+    app = web.Application(
+        middlewares=[error_middleware, admission_middleware], client_max_size=ctx.max_body_bytes
+    )
     app[CONTEXT] = ctx
     app.router.add_get("/", root)  # add_get answers HEAD too: Claude Code probes `HEAD /`
     app.router.add_get("/health", health)

@@ -220,9 +220,13 @@ class AdminService:
         key = self.secret_resolver().resolve(accounts[0].secret_ref)
         return await refresh_provider(self._store, provider_id, key, accounts[0].proxy_url)
 
-    def set_account_strategy(self, provider_id: str, strategy: str, sticky_requests: int | None) -> ProviderRecord:
+    def set_account_strategy(
+        self, provider_id: str, strategy: str, sticky_requests: int | None
+    ) -> ProviderRecord:
         if strategy not in ACCOUNT_STRATEGIES:
-            raise ConfigError(f"unknown account strategy {strategy!r}: choose one of {', '.join(ACCOUNT_STRATEGIES)}")
+            raise ConfigError(
+                f"unknown account strategy {strategy!r}: choose one of {', '.join(ACCOUNT_STRATEGIES)}"
+            )
         if sticky_requests is not None and sticky_requests < 1:
             raise ConfigError("--sticky must be at least 1")
         if self._store.providers.get(provider_id) is None:
@@ -300,8 +304,14 @@ class AdminService:
         if proxy_url is not None:
             values["proxy_url"] = validation.proxy_url(proxy_url)
         if not values and enabled is None:
-            raise ConfigError("nothing to change: give --label, --priority, --max-concurrency, --proxy, --enable or --disable")
-        record = self._store.accounts.edit(account_id, **values) if values else self._store.accounts.get(account_id)
+            raise ConfigError(
+                "nothing to change: give --label, --priority, --max-concurrency, --proxy, --enable or --disable"
+            )
+        record = (
+            self._store.accounts.edit(account_id, **values)
+            if values
+            else self._store.accounts.get(account_id)
+        )
         if enabled is True:
             record = self._store.accounts.enable(account_id)
         elif enabled is False:

@@ -108,4 +108,8 @@ def savers_choice(raw: str) -> str | None:
         SaverOptions.parse(text)
     except ValueError as exc:
         raise ConfigError(f"--savers: {exc} (or default, off)") from None
-    return "off" if text in ("off", "none") else ",".join(sorted({n.strip() for n in text.split(",") if n.strip()}))
+    return (
+        "off"
+        if text in ("off", "none")
+        else ",".join(sorted({n.strip() for n in text.split(",") if n.strip()}))
+    )

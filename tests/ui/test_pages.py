@@ -273,7 +273,12 @@ def test_a_new_key_is_shown_once_and_can_be_copied(qtbot, fake_runtime, bridge):
     assert not page.reveal.isVisible() and page.key_field.text() == ""
     # The list shows the prefix only.
     cells = [page.model.index(0, c).data() for c in range(page.model.columnCount())]
-    assert cells[0] == "claude-code" and cells[1] == key[:8] + "…" and cells[4] == "no limits" and cells[5] == "active"
+    assert (
+        cells[0] == "claude-code"
+        and cells[1] == key[:8] + "…"
+        and cells[4] == "no limits"
+        and cells[5] == "active"
+    )
     assert key not in str(cells)
 
 

@@ -173,7 +173,9 @@ async def test_the_port_dialog_waits_for_the_user_without_blocking_the_loop(qtbo
 
     # As the shell does: closing the last window must not stop the qasync loop.
     QApplication.setQuitOnLastWindowClosed(False)
-    task = spawn(message_dialog("Port already in use", port_in_use_text("http://127.0.0.1:20127")), name="dlg")
+    task = spawn(
+        message_dialog("Port already in use", port_in_use_text("http://127.0.0.1:20127")), name="dlg"
+    )
     box: list[QMessageBox] = []
 
     def shown() -> bool:

@@ -221,11 +221,14 @@ async def test_responses_and_gemini_clients_get_the_same_treatment(gw: Gateway, 
             },
         ]
     }
-    async with aiohttp.ClientSession() as session, session.post(
-        f"{gw.url}/v1beta/models/openai/gpt-4.1:generateContent",
-        json=gemini_body,
-        headers={"x-goog-api-key": gw.key},
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{gw.url}/v1beta/models/openai/gpt-4.1:generateContent",
+            json=gemini_body,
+            headers={"x-goog-api-key": gw.key},
+        ) as response,
+    ):
         assert response.status == 200, await response.text()
     tool_message = next(m for m in gpt.chat_requests[-1].json["messages"] if m["role"] == "tool")
     assert len(tool_message["content"]) < len(PYTEST_OUTPUT) * 0.6 and FAILING in tool_message["content"]
