@@ -489,7 +489,9 @@ async def _relay_passthrough(
             error_event=stream_error,
             headers=headers,
             on_first_chunk=log.first_byte,
-            drop_event=openai_chat.is_usage_only_event if call.usage_chunk_added else None,
+            drop_event=(openai_chat.is_usage_only_event, openai_chat.USAGE_ONLY_MARKERS)
+            if call.usage_chunk_added
+            else None,
         )
         _record_outcome(log, outcome.error, outcome.client_gone)
         _record_usage(log, call.client.usage_from_stream(outcome.head, outcome.tail))

@@ -43,10 +43,10 @@ async def relay_sse(
     error_event: Callable[[UpstreamError], bytes],
     headers: dict[str, str] | None = None,
     on_first_chunk: Callable[[], None] | None = None,
-    drop_event: Callable[[bytes], bool] | None = None,
+    drop_event: tuple[Callable[[bytes], bool], tuple[bytes, ...]] | None = None,
 ) -> tuple[web.StreamResponse, RelayOutcome]:
-    """Relays the upstream's bytes as they come. With `drop_event`, whole SSE events are relayed and
-    those it matches left out (the usage chunk asked for on the client's behalf); the head and tail
+    """Relays the upstream's bytes as they come. With `drop_event` (a test and the markers every
+    matching event contains), whole SSE events are relayed and those it matches left out (the usage chunk asked for on the client's behalf); the head and tail
     are always the upstream's own bytes, so usage is read from them either way."""
     response = web.StreamResponse(status=upstream.status, headers={**SSE_HEADERS, **(headers or {})})
     await response.prepare(request)
@@ -56,7 +56,7 @@ async def relay_sse(
     error: UpstreamError | None = None
     client_gone = False
     chunks = upstream.chunks()
-    events = EventFilter(drop_event) if drop_event is not None else None
+    events = EventFilter(*drop_event) if drop_event is not None else None
     try:
         async for chunk in chunks:
             if len(head) < _HEAD_BYTES:
@@ -96,28 +96,51 @@ _EVENT_END = re.compile(rb"\r?\n\r?\n")
 _MAX_HELD = 65536
 
 
-class EventFilter:
-    """Splits a byte stream into SSE events (across chunk boundaries) and drops the matching ones."""
+def _last_event_end(data: bytes, upto: int | None = None) -> int:
+    """Where the last complete event of `data[:upto]` ends (0: none is complete)."""
+    stop = len(data) if upto is None else upto
+    lf, crlf = data.rfind(b"\n\n", 0, stop), data.rfind(b"\r\n\r\n", 0, stop)
+    return max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
 
-    def __init__(self, drop: Callable[[bytes], bool]) -> None:
+
+class EventFilter:
+    """Cuts a byte stream at SSE event ends (across chunk boundaries) and leaves out the events that
+    `drop` matches. Every droppable event contains one of `markers`: only the events around a marker
+    are looked at, so a stream without one costs two byte searches a chunk."""
+
+    def __init__(self, drop: Callable[[bytes], bool], markers: tuple[bytes, ...]) -> None:
+        if not markers or not all(markers):
+            raise ValueError("EventFilter needs the marker(s) every droppable event contains")
         self._drop = drop
+        self._marker = re.compile(b"|".join(re.escape(m) for m in markers))
         self._held = b""
 
     def feed(self, chunk: bytes) -> bytes:
-        data = self._held + chunk
-        out = []
-        start = 0
-        for end in _EVENT_END.finditer(data):
-            event = data[start : end.end()]
-            if not self._drop(event):
-                out.append(event)
-            start = end.end()
-        self._held = data[start:]
-        if len(self._held) > _MAX_HELD:
-            out.append(self._held)
-            self._held = b""
-        return b"".join(out)
+        data = self._held + chunk if self._held else chunk
+        end = _last_event_end(data)
+        if len(data) - end > _MAX_HELD:
+            end = len(data)  # no end in sight: pass it on rather than hold the stream
+        self._held = data[end:]
+        return self._filtered(data[:end])
 
     def close(self) -> bytes:
         held, self._held = self._held, b""
-        return b"" if not held or self._drop(held) else held
+        return self._filtered(held)
+
+    def _filtered(self, data: bytes) -> bytes:
+        out: list[bytes] = []
+        kept_from = 0  # data before this offset has been dealt with
+        for found in self._marker.finditer(data):
+            at = found.start()
+            if at < kept_from:
+                continue  # a second marker in an event already dropped
+            event_start = max(_last_event_end(data, at), kept_from)
+            end = _EVENT_END.search(data, at)
+            event_end = end.end() if end is not None else len(data)
+            if self._drop(data[event_start:event_end]):
+                out.append(data[kept_from:event_start])
+                kept_from = event_end
+        if not out:
+            return data
+        out.append(data[kept_from:])
+        return b"".join(out)

@@ -26,13 +26,14 @@ from app.formats.openai_chat.adapter import ADAPTER, OpenAIChatAdapter
 from app.formats.openai_chat.stream_decode import ChatStreamDecoder
 from app.formats.openai_chat.stream_encode import ChatStreamEncoder
 from app.formats.openai_chat.tools import sanitize_tool_name, tool_name_mapping
-from app.formats.openai_chat.usage import is_usage_only_event
+from app.formats.openai_chat.usage import USAGE_ONLY_MARKERS, is_usage_only_event
 from app.formats.openai_chat.vocabulary import FORMAT, UPSTREAM_PATH
 
 __all__ = [
     "ADAPTER",
     "FORMAT",
     "UPSTREAM_PATH",
+    "USAGE_ONLY_MARKERS",
     "ChatStreamDecoder",
     "ChatStreamEncoder",
     "OpenAIChatAdapter",

@@ -71,11 +71,17 @@ def stream_tail_usage(tail: bytes) -> ir.Usage:
     return _ir_usage(usage) if usage is not None else ir.Usage()
 
 
+# What a usage-only chunk always contains (compact, or as some servers space it).
+USAGE_ONLY_MARKERS = (b'"choices":[]', b'"choices": []')
+
+
 def is_usage_only_event(event: bytes) -> bool:
     """The chunk an upstream sends only because `stream_options.include_usage` was set: no choices,
     just usage. The gateway asks for it to account a stream and leaves it out for a client that did
     not ask for it (some clients index `choices[0]` of every chunk)."""
-    if b'"usage"' not in event:
+    # Cheap tests first: once usage is asked for, every chunk carries `"usage":null`, and this runs on
+    # every event of the stream; only a chunk whose choices are empty is worth parsing.
+    if b'"usage"' not in event or not any(m in event for m in USAGE_ONLY_MARKERS):
         return False
     data = b"".join(line[5:].strip() for line in event.splitlines() if line.startswith(b"data:"))
     parsed = parse_or_none(data)
