@@ -6,7 +6,6 @@ row; the judge's call is the request itself."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Mapping
 
@@ -15,14 +14,12 @@ import orjson
 from app.core.errors import GatewayError, InvalidRequest, UpstreamError
 from app.core.records import ApiKeyRecord, WireFormat
 from app.core.tasks import spawn
-from app.formats import ir, signatures
+from app.formats import ir
 from app.formats.registry import adapter_for
+from app.gateway import upstream_call
 from app.gateway.access import permitted
 from app.gateway.accounting import RequestLog
 from app.gateway.context import GatewayContext
-from app.gateway.upstream_headers import upstream_headers
-from app.providers.profile import upstream_url
-from app.providers.quirks import openai_body
 from app.routing.accounts import order_accounts
 from app.routing.execute import Exhausted, first_answer
 from app.routing.fusion import DEFAULT_GRACE_S, DEFAULT_TIMEOUT_S, PanelAnswer, answer_text, panel_request
@@ -125,24 +122,11 @@ async def _ask_once(
     client_format: WireFormat,
     client_headers: Mapping[str, str],
 ) -> ir.Response:
-    target = candidate.target
-    up = adapter_for(target.wire_format)
-    request, _ = signatures.for_upstream(
-        dataclasses.replace(base, model=candidate.upstream_model), target.wire_format, client_format
-    )
-    body = up.encode_request(request).body
-    if target.wire_format is WireFormat.OPENAI:
-        body = openai_body.adjust(target.provider_id, candidate.upstream_model, request.reasoning, body)
-    response = await ctx.transport.send(
-        "POST",
-        upstream_url(target.base_url, up.upstream_path(candidate.upstream_model, False), target.profile),
-        body=orjson.dumps(body),
-        headers=upstream_headers(target, client_format, client_headers, stream=False),
-        proxy_url=target.proxy_url,
-    )
+    body, _ = upstream_call.encode_translated(base, candidate, client_format)
+    response = await upstream_call.send(ctx, candidate, body, client_format, client_headers, stream=False)
     data = await response.read()
     try:
-        return up.decode_response(orjson.loads(data))
+        return adapter_for(candidate.target.wire_format).decode_response(orjson.loads(data))
     except (orjson.JSONDecodeError, InvalidRequest) as exc:
         # A panel member that answers garbage is a failed member, not a failed request.
-        raise UpstreamError(f"panel member {target.provider_id} sent an unreadable answer") from exc
+        raise UpstreamError(f"panel member {candidate.target.provider_id} sent an unreadable answer") from exc

@@ -27,6 +27,7 @@ from app.formats.ir import Drop, Reasoning, Request, Response, StreamEnd, Stream
 from app.formats.openai_responses import stateful_fields
 from app.formats.registry import adapter_for
 from app.formats.token_count import count_text
+from app.gateway import upstream_call
 from app.gateway.access import permitted
 from app.gateway.accounting import RequestLog
 from app.gateway.auth import authenticate
@@ -36,8 +37,6 @@ from app.gateway.request_body import read_json, require_list, require_str
 from app.gateway.request_needs import request_needs
 from app.gateway.session_key import session_key
 from app.gateway.streaming import SSE_HEADERS, relay_sse
-from app.gateway.upstream_headers import upstream_headers
-from app.providers.profile import upstream_url
 from app.providers.quirks import kimi_tool_markup, nvidia_stream, openai_body
 from app.providers.transport import UpstreamResponse
 from app.routing.execute import Exhausted, account_key, classify, first_answer, record_failure
@@ -167,29 +166,18 @@ class _Call:
                     target.provider_id, candidate.upstream_model, openai_body.reasoning_of(body), body
                 )
             return orjson.dumps(body)
-        upstream = adapter_for(target.wire_format)
-        canonical, token_drops = signatures.for_upstream(
-            dataclasses.replace(
-                self.canonical(), model=candidate.upstream_model, stream=self.upstream_streams(candidate)
-            ),
-            target.wire_format,
+        encoded, self.drops = upstream_call.encode_translated(
+            dataclasses.replace(self.canonical(), stream=self.upstream_streams(candidate)),
+            candidate,
             self.client_format,
+            say_unstreamed=self.stream,
         )
-        encoded = upstream.encode_request(canonical)
-        self.drops = token_drops + encoded.drops
         self.ctx.translation_drops += len(self.drops)
         for drop in self.drops:
             _log.debug(
                 "%s → %s dropped %s: %s", self.client_format, target.wire_format, drop.field, drop.reason
             )
-        if target.wire_format is WireFormat.OPENAI:
-            adjusted = openai_body.adjust(
-                target.provider_id, candidate.upstream_model, canonical.reasoning, encoded.body
-            )
-            if self.stream and not canonical.stream:
-                adjusted["stream"] = False  # said out loud: some hosts stream unless told not to
-            return orjson.dumps(adjusted)
-        return orjson.dumps(encoded.body)
+        return encoded
 
 
 NO_NEEDS = RequestNeeds()
@@ -396,17 +384,14 @@ async def _handle(
 
     async def attempt(candidate: Candidate) -> UpstreamResponse:
         target = candidate.target
-        upstream = adapter_for(target.wire_format)
-        up_stream = call.upstream_streams(candidate)
         started = ctx.clock.monotonic()
-        answer = await ctx.transport.send(
-            "POST",
-            upstream_url(
-                target.base_url, upstream.upstream_path(candidate.upstream_model, up_stream), target.profile
-            ),
-            body=call.upstream_body(candidate),
-            headers=upstream_headers(target, client_format, request.headers, stream=up_stream),
-            proxy_url=target.proxy_url,
+        answer = await upstream_call.send(
+            ctx,
+            candidate,
+            call.upstream_body(candidate),
+            client_format,
+            request.headers,
+            stream=call.upstream_streams(candidate),
         )
         # Time to the upstream's first byte (its headers): what lowest-latency combos compare.
         ctx.routing.note_latency(
