@@ -32,6 +32,19 @@ def page_query(wire_format: WireFormat, cursor: str | None) -> str:
     return ""
 
 
+def list_request(
+    wire_format: WireFormat, base_url: str, api_key: str, profile: UpstreamProfile, cursor: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """URL and headers of one page of the model list (also what `accounts test` sends)."""
+    headers = {
+        "Accept": "application/json",
+        **auth_headers(wire_format, api_key, profile.auth),
+        **profile.headers,
+    }
+    url = upstream_url(base_url.rstrip("/"), "/models" + page_query(wire_format, cursor), profile)
+    return url, headers
+
+
 def parse_page(wire_format: WireFormat, body: Mapping[str, Any]) -> tuple[list[str], str | None]:
     """(model ids, cursor of the next page or None)."""
     if wire_format is WireFormat.GEMINI:
@@ -61,15 +74,10 @@ async def fetch_models(
     proxy_url: str | None,
 ) -> tuple[str, ...]:
     """Every model id the provider lists; raises the mapped UpstreamError when it cannot be read."""
-    headers = {
-        "Accept": "application/json",
-        **auth_headers(wire_format, api_key, profile.auth),
-        **profile.headers,
-    }
     found: dict[str, None] = {}
     cursor: str | None = None
     for _ in range(_MAX_PAGES):
-        url = upstream_url(base_url, "/models" + page_query(wire_format, cursor), profile)
+        url, headers = list_request(wire_format, base_url, api_key, profile, cursor)
         response = await transport.send("GET", url, body=b"", headers=headers, proxy_url=proxy_url)
         data = await response.read()
         try:

@@ -26,9 +26,9 @@ from app.core.errors import (
 )
 from app.core.records import AccountRecord, ProviderRecord
 from app.credentials.resolver import SecretResolver
-from app.providers.auth import auth_headers
 from app.providers.catalog import builtin_catalog
-from app.providers.profile import UpstreamProfile, profile_for, upstream_url
+from app.providers.model_list import list_request
+from app.providers.profile import UpstreamProfile, profile_for
 from app.providers.transport import Timeouts, Transport
 from app.services.admin import AdminService
 
@@ -80,10 +80,6 @@ class ConnectionResult:
                 return f"HTTP error {self.status}" + (f": {self.detail}" if self.detail else "")
 
 
-def probe_url(provider: ProviderRecord) -> str:
-    return upstream_url(provider.base_url.rstrip("/"), "/models", _profile(provider))
-
-
 def _profile(provider: ProviderRecord) -> UpstreamProfile:
     return profile_for(builtin_catalog(), provider.id, provider.wire_format, provider.base_url)
 
@@ -113,17 +109,11 @@ async def test_account(
     if transport is None:
         transport = Transport(Timeouts(connect=timeout_s, first_byte=timeout_s, stall=timeout_s))
         await transport.start()
-    profile = _profile(provider)
-    headers = {
-        "Accept": "application/json",
-        **auth_headers(provider.wire_format, key, profile.auth),
-        **profile.headers,
-    }
+    # The first page of the model list: cheap, and every provider with a key check answers it.
+    url, headers = list_request(provider.wire_format, provider.base_url, key, _profile(provider))
     started = time.monotonic()
     try:
-        response = await transport.send(
-            "GET", probe_url(provider), body=b"", headers=headers, proxy_url=account.proxy_url
-        )
+        response = await transport.send("GET", url, body=b"", headers=headers, proxy_url=account.proxy_url)
         async with response:
             status = response.status
             await response.read()
