@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from app.core.errors import NoRouteAvailable
 from app.routing.accounts import order_accounts
-from app.routing.resolve import ModelRoute, Route
+from app.routing.resolve import ModelRoute, Route, no_account_message
 from app.routing.snapshot import Candidate, Target
 from app.routing.state import RoutingState
 from app.routing.strategies import RequestNeeds, order
@@ -39,8 +39,7 @@ def plan(route: Route, needs: RequestNeeds, state: RoutingState, load: LoadOf) -
         Candidate(t, m.upstream_model) for m in models for t in order_accounts(m.provider, state)
     )
     if not candidates:
-        providers = ", ".join(dict.fromkeys(m.provider.id for m in models))
-        raise NoRouteAvailable(f"provider '{providers}' has no usable account (add one, or check its key)")
+        raise NoRouteAvailable(no_account_message(models))
     return candidates
 
 

@@ -9,6 +9,7 @@ anthropic, `gpt-…` → openai, …). Anything else is a 404 that lists the clo
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.core.errors import InvalidRequest, NoRouteAvailable, NotFoundError
@@ -84,7 +85,7 @@ def resolve(snapshot: RoutingSnapshot, model: str) -> tuple[Candidate, ...]:
         Candidate(target=t, upstream_model=r.upstream_model) for r in routes for t in r.provider.targets
     )
     if not candidates:
-        raise NoRouteAvailable(_no_account_message(routes))
+        raise NoRouteAvailable(no_account_message(routes))
     return candidates
 
 
@@ -200,6 +201,6 @@ def _unknown(snapshot: RoutingSnapshot, model: str, message: str) -> NotFoundErr
     return NotFoundError(message + hint, param="model")
 
 
-def _no_account_message(routes: tuple[ModelRoute, ...]) -> str:
+def no_account_message(routes: Sequence[ModelRoute]) -> str:
     providers = ", ".join(dict.fromkeys(r.provider.id for r in routes))
     return f"provider '{providers}' has no usable account (add one, or check its key)"
