@@ -1,0 +1,82 @@
+"""What a provider's own model list says about one model, and the small readers every dialect shares.
+
+A listing is more current than the catalogue: when a provider publishes a model's context window,
+output cap, capabilities or price in its `/models` answer, those values win over the catalogue's
+(and a user's own override wins over both; see services/model_facts.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from app.providers.catalog import Capability, Price
+
+_PER_MILLION = 1_000_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class ListedModel:
+    id: str
+    context_window: int | None = None
+    max_output: int | None = None
+    # Only what the listing states; an empty set means "not said", never "none".
+    capabilities: frozenset[Capability] = frozenset()
+    # USD per million tokens; None where the listing carries no usable price.
+    price: Price | None = None
+
+
+def count(value: object) -> int | None:
+    """A positive token count from a number or a numeric string; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value) and value > 0:
+        return int(value)
+    return None
+
+
+def money(value: object, *, scale: float = 1.0) -> float | None:
+    """A non-negative amount from a number or numeric string, times `scale`; None when absent,
+    malformed or negative (OpenRouter marks a variable price "-1")."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        return None
+    # Rounded so a per-token string like "0.0000003" becomes exactly 0.3 per million.
+    return round(float(value) * scale, 9)
+
+
+def per_token(value: object) -> float | None:
+    """USD per token (OpenRouter-style strings) as USD per million tokens."""
+    return money(value, scale=_PER_MILLION)
+
+
+def price(input_usd: float | None, output_usd: float | None, cached_usd: float | None = None) -> Price | None:
+    """A Price when both input and output are known (a half-known price would undercount)."""
+    if input_usd is None or output_usd is None:
+        return None
+    return Price(input=input_usd, output=output_usd, cached_input=cached_usd)
+
+
+def first_count(obj: Mapping[str, object], *keys: str) -> int | None:
+    """The first of `keys` holding a usable count."""
+    for key in keys:
+        found = count(obj.get(key))
+        if found is not None:
+            return found
+    return None
+
+
+def caps(flags: Iterable[tuple[bool, Capability]]) -> frozenset[Capability]:
+    return frozenset(cap for on, cap in flags if on)
