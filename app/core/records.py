@@ -148,6 +148,24 @@ class ComboRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelOverrideRecord:
+    """A user's own facts about one provider's model; None leaves a fact to the provider's list and
+    the catalogue. A price is whole (input and output) or absent; prices are USD per million tokens."""
+
+    provider_id: str
+    model_id: str
+    context_window: int | None = None
+    max_output: int | None = None
+    price_input: float | None = None
+    price_output: float | None = None
+    price_cached: float | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.context_window is None and self.max_output is None and self.price_input is None
+
+
+@dataclass(frozen=True, slots=True)
 class UsageRecord:
     """One request through the gateway, as written (in batches) to the usage table."""
 

@@ -1,16 +1,16 @@
 """One RequestFinished event per request, published on the bus (the usage writer, budgets and UI listen).
 
-The cost of a request is worked out here from the catalogue's prices (USD per million tokens):
-uncached input at the input price, cache reads at the cached-input price (the input price where the
-catalogue has none), cache writes at the input price (the catalogue carries no write price, so
-Anthropic's 1.25x surcharge is not counted), and all output, reasoning included, at the output price.
-A model without a catalogue price has no cost (None), and counts as free against a budget.
+The cost of a request is worked out here from the model's price in the routing snapshot (USD per
+million tokens; the user's own price, else the provider's model list's, else the catalogue's):
+uncached input at the input price, cache reads at the cached-input price (the input price where none
+is published), cache writes at the input price (no write price is carried, so Anthropic's 1.25x
+surcharge is not counted), and all output, reasoning included, at the output price. A model without
+a known price has no cost (None), and counts as free against a budget.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +21,8 @@ from app.core.records import ApiKeyRecord, UsageRecord, WireFormat
 from app.formats.ir import Usage
 from app.gateway.client_app import client_app
 from app.gateway.context import GatewayContext
-from app.providers.catalog import Price, builtin_catalog
+from app.providers.catalog import Price
+from app.routing.snapshot import RoutingSnapshot
 
 _PER_MILLION = 1_000_000.0
 
@@ -30,15 +31,11 @@ def new_request_id() -> str:
     return os.urandom(12).hex()
 
 
-@functools.lru_cache(maxsize=4096)
-def price_of(provider_id: str, model: str) -> Price | None:
-    """The catalogue price of one provider's model (by provider id or alias); cached, as it is read
-    once per request."""
-    provider = builtin_catalog().get(provider_id)
-    if provider is None:
-        return None
-    entry = provider.model(model)
-    return entry.price if entry is not None else None
+def price_of(snapshot: RoutingSnapshot, provider_id: str, model: str) -> Price | None:
+    """The price the routing snapshot holds for one provider's model (merged when it was built)."""
+    provider = snapshot.providers.get(provider_id)
+    info = provider.model_info.get(model) if provider is not None else None
+    return info.price if info is not None else None
 
 
 def cost_usd(price: Price | None, usage: Usage) -> float | None:
@@ -122,7 +119,7 @@ class RequestLog:
         usage = self.usage
         cost = None
         if usage is not None and self.provider_id is not None and self.upstream_model is not None:
-            cost = cost_usd(price_of(self.provider_id, self.upstream_model), usage)
+            cost = cost_usd(price_of(ctx.snapshots.current, self.provider_id, self.upstream_model), usage)
         ctx.bus.publish(
             RequestFinished(
                 UsageRecord(

@@ -99,6 +99,8 @@ class CatalogProvider:
     passthrough: bool = False
     docs_url: str | None = None
     models: tuple[CatalogModel, ...] = ()
+    # How its own model list is read (app/providers/listing): None reads it by wire format.
+    model_list: str | None = None
 
     @property
     def is_template(self) -> bool:
@@ -152,6 +154,7 @@ _PROVIDER_KEYS = frozenset(
         "passthrough",
         "docs_url",
         "models",
+        "model_list",
     }
 )
 _PROVIDER_REQUIRED = ("id", "name", "category", "format", "base_url", "auth", "models")
@@ -224,6 +227,7 @@ def parse_provider(data: object, source: str) -> CatalogProvider:
     if dupes:
         raise _err(source, "models", f"duplicate model id(s): {', '.join(dupes)}")
     docs_url = obj.get("docs_url")
+    model_list = obj.get("model_list")
     return CatalogProvider(
         id=pid,
         name=_str(obj["name"], source, "name"),
@@ -241,6 +245,7 @@ def parse_provider(data: object, source: str) -> CatalogProvider:
         passthrough=_bool(obj.get("passthrough", False), source, "passthrough"),
         docs_url=None if docs_url is None else _str(docs_url, source, "docs_url"),
         models=models,
+        model_list=None if model_list is None else _ident(model_list, source, "model_list"),
     )
 
 

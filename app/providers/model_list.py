@@ -1,15 +1,9 @@
-"""A provider's own model list: `GET {base}/models` in its format, every page of it.
-
-OpenAI-compatible servers (and Ollama, LM Studio, vLLM, llama.cpp) answer `{"data": [{"id"}]}`;
-Anthropic pages with `has_more`/`last_id` (`after_id=`); Gemini answers `{"models": [{"name":
-"models/…", "supportedGenerationMethods"}]}` paged by `nextPageToken`, and only models that can
-generate content are kept.
-"""
+"""Fetching a provider's own model list, every page of it: Anthropic pages with `after_id=`, Gemini
+with `pageToken=`; the answer is read by app/providers/listing (by the provider's dialect, else by
+wire format)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -17,6 +11,7 @@ import orjson
 from app.core.errors import UpstreamError
 from app.core.records import WireFormat
 from app.providers.auth import auth_headers
+from app.providers.listing import ListedModel, listing_path, parse_listing
 from app.providers.profile import UpstreamProfile, upstream_url
 from app.providers.transport import Transport
 
@@ -41,27 +36,9 @@ def list_request(
         **auth_headers(wire_format, api_key, profile.auth),
         **profile.headers,
     }
-    url = upstream_url(base_url.rstrip("/"), "/models" + page_query(wire_format, cursor), profile)
+    path = listing_path(profile.model_list) + page_query(wire_format, cursor)
+    url = upstream_url(base_url.rstrip("/"), path, profile)
     return url, headers
-
-
-def parse_page(wire_format: WireFormat, body: Mapping[str, Any]) -> tuple[list[str], str | None]:
-    """(model ids, cursor of the next page or None)."""
-    if wire_format is WireFormat.GEMINI:
-        ids = []
-        for model in body.get("models") or ():
-            if not isinstance(model, dict) or not isinstance(model.get("name"), str):
-                continue
-            methods = model.get("supportedGenerationMethods")
-            if isinstance(methods, list) and "generateContent" not in methods:
-                continue  # embedding and other non-chat models
-            ids.append(model["name"].removeprefix("models/"))
-        token = body.get("nextPageToken")
-        return ids, token if isinstance(token, str) and token else None
-    ids = [m["id"] for m in body.get("data") or () if isinstance(m, dict) and isinstance(m.get("id"), str)]
-    if wire_format is WireFormat.ANTHROPIC and body.get("has_more") and isinstance(body.get("last_id"), str):
-        return ids, body["last_id"]
-    return ids, None
 
 
 async def fetch_models(
@@ -72,9 +49,10 @@ async def fetch_models(
     api_key: str,
     profile: UpstreamProfile,
     proxy_url: str | None,
-) -> tuple[str, ...]:
-    """Every model id the provider lists; raises the mapped UpstreamError when it cannot be read."""
-    found: dict[str, None] = {}
+) -> tuple[ListedModel, ...]:
+    """Every model the provider lists (the first mention of an id wins); raises the mapped
+    UpstreamError when the list cannot be read."""
+    found: dict[str, ListedModel] = {}
     cursor: str | None = None
     for _ in range(_MAX_PAGES):
         url, headers = list_request(wire_format, base_url, api_key, profile, cursor)
@@ -84,10 +62,11 @@ async def fetch_models(
             body = orjson.loads(data)
         except orjson.JSONDecodeError:
             raise UpstreamError("the model list is not JSON") from None
-        if not isinstance(body, dict):
-            raise UpstreamError("the model list is not a JSON object")
-        ids, cursor = parse_page(wire_format, body)
-        found.update(dict.fromkeys(ids))
+        if not isinstance(body, dict | list):  # Together answers a bare array
+            raise UpstreamError("the model list is neither a JSON object nor an array")
+        models, cursor = parse_listing(profile.model_list, wire_format, body)
+        for model in models:
+            found.setdefault(model.id, model)
         if cursor is None:
             break
-    return tuple(found)
+    return tuple(found.values())

@@ -31,6 +31,8 @@ class UpstreamProfile:
     monthly_quota: bool = False
     # The catalogue entry this profile came from (None for a custom provider).
     catalog_id: str | None = None
+    # The dialect of its model list (app/providers/listing); None: read by wire format.
+    model_list: str | None = None
 
     @property
     def local(self) -> bool:
@@ -62,6 +64,7 @@ def profile_for(
         category=Category.LOCAL if local else entry.category,
         monthly_quota=entry.monthly_quota,
         catalog_id=entry.id,
+        model_list=entry.model_list,
     )
 
 

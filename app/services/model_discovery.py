@@ -103,7 +103,7 @@ class ModelDiscovery:
         changed = await loop.run_in_executor(None, self._store.discovered.replace, provider.id, models)
         if changed:
             _log.info("provider '%s' lists %d models", provider.id, len(models))
-        return DiscoveryResult(provider.id, models, changed)
+        return DiscoveryResult(provider.id, tuple(m.id for m in models), changed)
 
     async def _run(self) -> None:
         while True:
@@ -134,4 +134,5 @@ async def refresh_provider(
         return DiscoveryResult(provider_id, error=exc.message)
     finally:
         await transport.close()
-    return DiscoveryResult(provider_id, models, store.discovered.replace(provider_id, models))
+    changed = store.discovered.replace(provider_id, models)
+    return DiscoveryResult(provider_id, tuple(m.id for m in models), changed)

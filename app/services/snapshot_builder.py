@@ -6,8 +6,10 @@ import logging
 from types import MappingProxyType
 
 from app.core.errors import SecretMissing, SecretStoreUnavailable
+from app.core.records import ModelOverrideRecord
 from app.credentials.resolver import SecretResolver
 from app.providers.catalog import builtin_catalog
+from app.providers.model_facts import merge_all
 from app.providers.profile import profile_for
 from app.routing.snapshot import ComboView, ProviderView, RoutingSnapshot, Target
 from app.services import saver_settings
@@ -34,7 +36,10 @@ class SnapshotBuilder:
         version = self._store.config_version()
         accounts = self._store.accounts.list()
         keys = self._store.keys.list(include_revoked=False)
-        discovered = self._store.discovered.all()
+        discovered = self._store.discovered.facts()
+        overrides: dict[str, list[ModelOverrideRecord]] = {}
+        for override in self._store.model_overrides.list():
+            overrides.setdefault(override.provider_id, []).append(override)
         savers = saver_settings.read(self._store)
         catalog = builtin_catalog()
         providers: dict[str, ProviderView] = {}
@@ -81,13 +86,17 @@ class SnapshotBuilder:
                 models=provider.models,
                 targets=tuple(targets),
                 # The provider's own list first (it is current), then catalogue models it did not name.
-                listed=provider.models or tuple(dict.fromkeys((*discovered.get(provider.id, ()), *known))),
+                listed=provider.models or tuple(dict.fromkeys((*discovered.get(provider.id, {}), *known))),
                 aliases=entry.aliases if entry else (),
                 account_strategy=provider.account_strategy,
                 sticky_requests=provider.sticky_requests or 3,
-                model_info=MappingProxyType({m.id: m for m in entry.models})
-                if entry
-                else MappingProxyType({}),
+                # Context window, capabilities and price: the user's, else the provider's list, else the
+                # catalogue's (app/providers/model_facts.py).
+                model_info=merge_all(
+                    entry.models if entry else (),
+                    discovered.get(provider.id, {}),
+                    overrides.get(provider.id, ()),
+                ),
             )
         for stale in set(self._resolved) - live_refs:
             del self._resolved[stale]

@@ -29,7 +29,7 @@ _log = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision. A database already there needs no Alembic script loading at
 # start-up (~30 ms of the ≤ 1 s budget); tests/unit/store/test_db.py checks it against the scripts.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 _SQLITE_BUSY_TIMEOUT_MS = 5000
 _POSTGRES_WITHOUT_DRIVER = frozenset({"postgresql", "postgres"})
 

@@ -64,6 +64,31 @@ class DiscoveredModel(Base):
     )
     model_id: Mapped[str] = mapped_column(String(300), primary_key=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the list said about the model (NULL: not said); prices in USD per million tokens.
+    context_window: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_output: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    capabilities: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    price_input: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_output: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_cached: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ModelOverride(Base):
+    """The user's own facts about one model (a negotiated price, a context a server was started
+    with); they win over the provider's list and the catalogue."""
+
+    __tablename__ = "model_overrides"
+
+    provider_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    context_window: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_output: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    price_input: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_output: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_cached: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Account(Base):

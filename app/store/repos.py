@@ -12,6 +12,7 @@ from app.store.combos import CombosRepo
 from app.store.db import Database
 from app.store.discovered import DiscoveredModelsRepo
 from app.store.keys import KeysRepo
+from app.store.model_overrides import ModelOverridesRepo
 from app.store.providers import AccountsRepo, ProvidersRepo
 from app.store.settings import SettingsRepo
 from app.store.usage import UsageRepo
@@ -28,6 +29,7 @@ class Store:
         self.settings = SettingsRepo(db)
         self.usage = UsageRepo(db)
         self.discovered = DiscoveredModelsRepo(db, now)
+        self.model_overrides = ModelOverridesRepo(db, now)
 
     def config_version(self) -> int:
         """A number that changes whenever the configuration does; cheap enough to poll every second."""

@@ -9,6 +9,7 @@ with the common non-price fields picked up. Prices are read only where a dialect
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from app.core.records import WireFormat
@@ -19,14 +20,27 @@ from app.providers.listing.model import ListedModel
 Page = tuple[list[ListedModel], str | None]
 Parser = Callable[[object], Page]
 
-DIALECTS: Mapping[str, Parser] = MappingProxyType({})
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    parse: Parser
+    # Relative to the provider's base URL: a few providers publish their richer list elsewhere.
+    path: str = "/models"
+
+
+DIALECTS: Mapping[str, Dialect] = MappingProxyType({})
+
+
+def listing_path(dialect: str | None) -> str:
+    found = DIALECTS.get(dialect) if dialect else None
+    return found.path if found is not None else "/models"
 
 
 def parse_listing(dialect: str | None, wire_format: WireFormat, body: object) -> Page:
-    parser = DIALECTS.get(dialect) if dialect else None
-    if parser is not None:
-        return parser(body)
+    found = DIALECTS.get(dialect) if dialect else None
+    if found is not None:
+        return found.parse(body)
     return generic.parse(wire_format, body)
 
 
-__all__ = ["DIALECTS", "ListedModel", "Page", "Parser", "parse_listing"]
+__all__ = ["DIALECTS", "Dialect", "ListedModel", "Page", "Parser", "listing_path", "parse_listing"]

@@ -1,4 +1,4 @@
-"""Cost from catalogue prices, and the usage record a finished request publishes."""
+"""Cost from the prices in the routing snapshot, and the usage record a finished request publishes."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import pytest
 
 from app.core.clock import FakeClock
 from app.core.events import EventBus, RequestFinished
-from app.core.records import ApiKeyRecord, UsageRecord, WireFormat
+from app.core.records import ApiKeyRecord, ModelOverrideRecord, UsageRecord, WireFormat
 from app.formats.ir import Usage
 from app.gateway.accounting import RequestLog, cost_usd, price_of
 from app.gateway.context import GatewayContext
-from app.providers.catalog import Price
+from app.providers.catalog import Price, builtin_catalog
+from app.providers.listing import ListedModel
+from app.providers.model_facts import merge_all
 from app.providers.transport import Transport
-from app.routing.snapshot import SnapshotHolder
+from app.routing.snapshot import ProviderView, RoutingSnapshot, SnapshotHolder
 
 PRICE = Price(input=5.0, output=25.0, cached_input=0.5)
 
@@ -39,15 +41,43 @@ def test_no_price_no_cost() -> None:
     assert cost_usd(None, Usage(input_tokens=10, output_tokens=10)) is None
 
 
-def test_price_of_reads_the_catalogue() -> None:
-    assert price_of("anthropic", "claude-opus-4-7") == PRICE
-    assert price_of("anthropic", "no-such-model") is None
-    assert price_of("not-in-the-catalogue", "claude-opus-4-7") is None
+def _snapshot(
+    listed: dict[str, ListedModel] | None = None, overrides: tuple[ModelOverrideRecord, ...] = ()
+) -> RoutingSnapshot:
+    entry = builtin_catalog().get("anthropic")
+    assert entry is not None
+    provider = ProviderView(
+        id="anthropic",
+        wire_format=WireFormat.ANTHROPIC,
+        base_url=entry.base_url,
+        models=(),
+        targets=(),
+        model_info=merge_all(entry.models, listed or {}, overrides),
+    )
+    return RoutingSnapshot(version=1, providers={"anthropic": provider}, keys_by_hash={})
+
+
+def test_price_of_reads_the_snapshot_the_catalogue_first() -> None:
+    snapshot = _snapshot()
+    assert price_of(snapshot, "anthropic", "claude-opus-4-7") == PRICE
+    assert price_of(snapshot, "anthropic", "no-such-model") is None
+    assert price_of(snapshot, "not-configured", "claude-opus-4-7") is None
+
+
+def test_the_providers_list_and_then_the_user_override_the_catalogue_price() -> None:
+    live = Price(input=4.0, output=20.0, cached_input=0.4)
+    listed = {"claude-opus-4-7": ListedModel("claude-opus-4-7", price=live)}
+    assert price_of(_snapshot(listed), "anthropic", "claude-opus-4-7") == live
+    mine = ModelOverrideRecord("anthropic", "claude-opus-4-7", price_input=1.0, price_output=2.0)
+    assert price_of(_snapshot(listed, (mine,)), "anthropic", "claude-opus-4-7") == Price(1.0, 2.0)
+    # A model only the user knows gets its price too (a private deployment, a custom name).
+    own = ModelOverrideRecord("anthropic", "my-finetune", price_input=3.0, price_output=9.0, price_cached=0.3)
+    assert price_of(_snapshot(None, (own,)), "anthropic", "my-finetune") == Price(3.0, 9.0, 0.3)
 
 
 def _ctx(clock: FakeClock) -> GatewayContext:
     return GatewayContext(
-        version="t", snapshots=SnapshotHolder(), transport=Transport(), bus=EventBus(), clock=clock
+        version="t", snapshots=SnapshotHolder(_snapshot()), transport=Transport(), bus=EventBus(), clock=clock
     )
 
 
