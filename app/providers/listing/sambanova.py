@@ -1,0 +1,39 @@
+"""SambaNova Cloud's model list.
+
+`GET {base}/models` (https://api.sambanova.ai/v1/models) answers `{"data": [model, …]}` in one page.
+Per model: `id`, `context_length` ("Maximum supported context length in tokens"),
+`max_completion_tokens` ("Maximum tokens that can be generated per request") and `pricing` with
+`prompt` and `completion` as strings in USD per token ("Price per prompt token", "Price per
+completion token").
+
+Sources:
+- https://docs.sambanova.ai/cloud/api-reference/endpoints/model-list (List models / Retrieve model)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.providers.listing.model import ListedModel, count, per_token, price
+
+
+def parse(body: object) -> tuple[list[ListedModel], str | None]:
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(data, list):
+        return [], None
+    models = [model for model in (_model(item) for item in data if isinstance(item, Mapping)) if model]
+    return models, None
+
+
+def _model(item: Mapping[str, object]) -> ListedModel | None:
+    model_id = item.get("id")
+    if not isinstance(model_id, str) or not model_id:
+        return None
+    pricing = item.get("pricing")
+    pricing = pricing if isinstance(pricing, Mapping) else {}
+    return ListedModel(
+        id=model_id,
+        context_window=count(item.get("context_length")),
+        max_output=count(item.get("max_completion_tokens")),
+        price=price(per_token(pricing.get("prompt")), per_token(pricing.get("completion"))),
+    )
