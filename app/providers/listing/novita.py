@@ -19,6 +19,9 @@ from collections.abc import Mapping
 
 from app.providers.listing.model import ListedModel, count, money, price
 
+# Relative to the provider's base URL (https://api.novita.ai/openai): the documented list path.
+PATH = "/v1/models"
+
 # 0.0001 USD per million tokens → USD per million tokens.
 _TEN_THOUSANDTHS = 1 / 10_000
 

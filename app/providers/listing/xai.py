@@ -22,6 +22,9 @@ from collections.abc import Mapping
 from app.providers.catalog import Capability
 from app.providers.listing.model import ListedModel, caps, count, money, price
 
+# Relative to the provider's base URL (https://api.x.ai/v1).
+PATH = "/language-models"
+
 # USD cents per 100 million tokens → USD per million tokens: / 100 (cents) / 100 (100M → 1M).
 _CENTS_PER_100M = 1 / 10_000
 
