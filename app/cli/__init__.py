@@ -224,7 +224,7 @@ def command_groups() -> tuple[CommandGroup, ...]:
 
 
 # Sub-command families that live in their own modules; each defines COMMANDS, register() and run().
-_GROUP_MODULES: tuple[str, ...] = ("configure", "usage", "combos", "savers")
+_GROUP_MODULES: tuple[str, ...] = ("configure", "usage", "combos", "savers", "models")
 
 
 def _add_limit_options(p: argparse.ArgumentParser) -> None:
@@ -499,26 +499,9 @@ class AdminCommands:
         return EXIT_OK
 
     def providers_models(self, args: argparse.Namespace) -> int:
-        provider = self.admin.get_provider(args.id)
-        if args.refresh:
-            result = asyncio.run(self.admin.refresh_models(args.id))
-            if result.error:
-                print(f"error: could not list the models of '{args.id}': {result.error}", file=self.err)
-                return EXIT_FAILURE
-            print(f"'{args.id}' lists {len(result.models)} models.", file=self.err)
-        discovered = set(self.admin.store.discovered.all().get(provider.id, ()))
-        entry = self.admin.catalog().get(provider.id)
-        catalogued = (
-            {m.id for m in entry.models} if entry and entry.wire_format is provider.wire_format else set()
-        )
-        if provider.models:
-            rows = [(m, "your list") for m in provider.models]
-        else:
-            rows = [
-                (m, "provider" + (" + catalogue" if m in catalogued else "")) for m in sorted(discovered)
-            ] + [(m, "catalogue") for m in sorted(catalogued - discovered)]
-        _table(self.out, ("MODEL", "FROM"), rows, empty="no models known: try --refresh")
-        return EXIT_OK
+        from app.cli import models  # the family module imports this one
+
+        return models.show(self, args.id, refresh=args.refresh)
 
     def providers_set(self, args: argparse.Namespace) -> int:
         record = self.admin.set_account_strategy(args.id, args.accounts, args.sticky)

@@ -11,7 +11,7 @@ import orjson
 from app.core.errors import UpstreamError
 from app.core.records import WireFormat
 from app.providers.auth import auth_headers
-from app.providers.listing import ListedModel, listing_path, parse_listing
+from app.providers.listing import ListedModel, listing_url, parse_listing
 from app.providers.profile import UpstreamProfile, upstream_url
 from app.providers.transport import Transport
 
@@ -36,9 +36,11 @@ def list_request(
         **auth_headers(wire_format, api_key, profile.auth),
         **profile.headers,
     }
-    path = listing_path(profile.model_list) + page_query(wire_format, cursor)
-    url = upstream_url(base_url.rstrip("/"), path, profile)
-    return url, headers
+    url = listing_url(profile.model_list, base_url)
+    paging = page_query(wire_format, cursor)
+    if paging and "?" in url:
+        paging = "&" + paging.removeprefix("?")
+    return upstream_url(url, paging, profile), headers
 
 
 async def fetch_models(

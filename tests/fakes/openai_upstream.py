@@ -243,6 +243,9 @@ class FakeOpenAI(FakeServer[Behaviour, RecordedRequest]):
         self._request_ids = itertools.count(1)
         self._completion_ids = itertools.count(1)
         self._call_ids = itertools.count(1)
+        # Extra fields per model in GET /v1/models, as aggregators publish them (OpenRouter's
+        # context_length and pricing, vLLM's max_model_len…); set by a test.
+        self.listing: dict[str, dict[str, Any]] = {}
 
     def _routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/chat/completions", self._chat)
@@ -412,7 +415,7 @@ class FakeOpenAI(FakeServer[Behaviour, RecordedRequest]):
         rec = await self._record(request)
         if (refused := self._auth_error(rec)) is not None:
             return refused
-        body = {"object": "list", "data": [_model_object(m) for m in self.models]}
+        body = {"object": "list", "data": [_model_object(m) | self.listing.get(m, {}) for m in self.models]}
         return web.Response(
             body=orjson.dumps(body, option=orjson.OPT_INDENT_2), headers=self._headers(rec, JSON_CONTENT_TYPE)
         )

@@ -11,9 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 from app.core.records import WireFormat
-from app.providers.listing import generic
+from app.providers.listing import (
+    deepinfra,
+    generic,
+    github_models,
+    huggingface,
+    mistral,
+    novita,
+    openrouter,
+    requesty,
+    sambanova,
+    siliconflow,
+    together,
+    vercel,
+    xai,
+)
 from app.providers.listing.model import ListedModel
 
 # (models on this page, cursor of the next page or None)
@@ -24,16 +39,40 @@ Parser = Callable[[object], Page]
 @dataclass(frozen=True, slots=True)
 class Dialect:
     parse: Parser
-    # Relative to the provider's base URL: a few providers publish their richer list elsewhere.
+    # Relative to the provider's base URL: a few providers publish their richer list elsewhere
+    # (xAI /language-models, Novita /v1/models under its /openai base).
     path: str = "/models"
+    # The path starts at the host's root instead (GitHub Models' catalogue is beside its inference URL).
+    from_root: bool = False
 
 
-DIALECTS: Mapping[str, Dialect] = MappingProxyType({})
+DIALECTS: Mapping[str, Dialect] = MappingProxyType(
+    {
+        "openrouter": Dialect(openrouter.parse),  # also Kilo's OpenRouter proxy
+        "requesty": Dialect(requesty.parse),
+        "vercel": Dialect(vercel.parse),
+        "huggingface": Dialect(huggingface.parse),
+        "github-models": Dialect(github_models.parse, path="/catalog/models", from_root=True),
+        "together": Dialect(together.parse),
+        "xai": Dialect(xai.parse, path=xai.PATH),
+        "sambanova": Dialect(sambanova.parse),
+        "novita": Dialect(novita.parse, path=novita.PATH),
+        "mistral": Dialect(mistral.parse),
+        "deepinfra": Dialect(deepinfra.parse),
+        "siliconflow": Dialect(siliconflow.parse, path=siliconflow.PATH),
+    }
+)
 
 
-def listing_path(dialect: str | None) -> str:
+def listing_url(dialect: str | None, base_url: str) -> str:
+    """Where the provider's model list is (before any paging query)."""
     found = DIALECTS.get(dialect) if dialect else None
-    return found.path if found is not None else "/models"
+    if found is None:
+        return base_url.rstrip("/") + "/models"
+    if found.from_root:
+        parts = urlsplit(base_url)
+        return f"{parts.scheme}://{parts.netloc}{found.path}"
+    return base_url.rstrip("/") + found.path
 
 
 def parse_listing(dialect: str | None, wire_format: WireFormat, body: object) -> Page:
@@ -43,4 +82,4 @@ def parse_listing(dialect: str | None, wire_format: WireFormat, body: object) ->
     return generic.parse(wire_format, body)
 
 
-__all__ = ["DIALECTS", "Dialect", "ListedModel", "Page", "Parser", "listing_path", "parse_listing"]
+__all__ = ["DIALECTS", "Dialect", "ListedModel", "Page", "Parser", "listing_url", "parse_listing"]

@@ -21,6 +21,7 @@ from app.providers.catalog import (
     parse_provider,
     resources_dir,
 )
+from app.providers.listing import DIALECTS
 from app.services import validation
 
 REQUIRED_IDS = [
@@ -147,6 +148,15 @@ def test_aliases_resolve() -> None:
 def test_passthrough_providers() -> None:
     agentrouter = builtin_catalog().get("agentrouter")
     assert agentrouter is not None and agentrouter.passthrough
+
+
+def test_model_list_dialects_are_known_and_read_the_published_prices() -> None:
+    catalog = builtin_catalog()
+    named = {p.id: p.model_list for p in catalog.providers if p.model_list}
+    assert set(named.values()) <= set(DIALECTS), named
+    # The providers whose own list publishes prices are read by a dialect that knows the unit.
+    for pid in ("openrouter", "together", "xai", "novita", "vercel", "requesty"):
+        assert named.get(pid), pid
 
 
 def test_the_resource_dir_is_the_checkout_or_the_wheel_copy() -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from app.core.records import WireFormat
 from app.providers.catalog import Capability
-from app.providers.listing import ListedModel, listing_path, parse_listing
+from app.providers.listing import ListedModel, listing_url, parse_listing
 from app.providers.model_list import page_query
 
 
@@ -16,7 +16,7 @@ def test_openai_style_lists_ids_in_one_page() -> None:
     body = {"object": "list", "data": [{"id": "gpt-5", "object": "model"}, {"id": "qwen3:8b"}, {"bad": 1}]}
     assert ids(parse_listing(None, WireFormat.OPENAI, body)) == (["gpt-5", "qwen3:8b"], None)
     assert page_query(WireFormat.OPENAI, None) == ""
-    assert listing_path(None) == "/models"
+    assert listing_url(None, "http://h/v1/") == "http://h/v1/models"
 
 
 def test_openai_style_picks_up_common_size_fields() -> None:
@@ -60,9 +60,7 @@ def test_anthropic_pages_with_after_id_and_states_limits_and_capabilities() -> N
     models, cursor = parse_listing(None, WireFormat.ANTHROPIC, body)
     assert cursor == "claude-a"
     assert models == [
-        ListedModel(
-            "claude-a", 200000, 64000, frozenset({Capability.VISION, Capability.PDF}), price=None
-        )
+        ListedModel("claude-a", 200000, 64000, frozenset({Capability.VISION, Capability.PDF}), price=None)
     ]
     assert ids(parse_listing(None, WireFormat.ANTHROPIC, {**body, "has_more": False})) == (["claude-a"], None)
     assert page_query(WireFormat.ANTHROPIC, "claude-a") == "?limit=1000&after_id=claude-a"
@@ -97,3 +95,13 @@ def test_an_empty_or_odd_body_lists_nothing(fmt: WireFormat, body: object) -> No
 def test_an_unknown_dialect_falls_back_to_the_wire_format() -> None:
     body = {"data": [{"id": "m", "context_length": 8192}]}
     assert parse_listing("no-such-dialect", WireFormat.OPENAI, body) == ([ListedModel("m", 8192)], None)
+
+
+def test_dialects_name_where_their_list_lives() -> None:
+    assert listing_url("xai", "https://api.x.ai/v1") == "https://api.x.ai/v1/language-models"
+    assert listing_url("novita", "https://api.novita.ai/openai") == "https://api.novita.ai/openai/v1/models"
+    assert (
+        listing_url("github-models", "https://models.github.ai/inference")
+        == "https://models.github.ai/catalog/models"
+    )
+    assert listing_url("openrouter", "https://openrouter.ai/api/v1/") == "https://openrouter.ai/api/v1/models"
