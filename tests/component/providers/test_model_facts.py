@@ -148,3 +148,64 @@ async def test_bad_overrides_are_refused_plainly(tmp_path: Path) -> None:
     finally:
         await gw.runtime.stop()
         gw.store.db.close()
+
+
+def openrouter_entry(prompt: str, completion: str, cache_read: str) -> dict[str, object]:
+    """One model of OpenRouter's GET /api/v1/models, as documented (prices: USD per token, strings)."""
+    return {
+        "canonical_slug": "z-ai/glm-4.6",
+        "name": "Z.AI: GLM 4.6",
+        "context_length": 202752,
+        "architecture": {"input_modalities": ["text"], "output_modalities": ["text"], "tokenizer": "Other"},
+        "pricing": {
+            "prompt": prompt,
+            "completion": completion,
+            "request": "0",
+            "image": "0",
+            "input_cache_read": cache_read,
+        },
+        "top_provider": {"context_length": 202752, "max_completion_tokens": 65536, "is_moderated": False},
+        "supported_parameters": ["max_tokens", "temperature", "tools", "tool_choice", "reasoning"],
+    }
+
+
+async def test_an_aggregators_published_prices_set_the_cost_and_follow_its_changes(tmp_path: Path) -> None:
+    async with FakeOpenAI(models=("z-ai/glm-4.6",), api_key="k-or") as router:
+        router.listing = {"z-ai/glm-4.6": openrouter_entry("0.0000004", "0.00000175", "0.00000008")}
+        router.default_behaviour = Behaviour(usage=USAGE)
+        gw = await start_gateway(tmp_path, environ=DISCOVERY_ON)
+        try:
+            gw.admin.add_known_provider(
+                "openrouter",
+                wire_format=None,
+                base_url=router.base_url,
+                models=None,
+                key=KeySource(value="k-or"),
+            )
+            await wait_listed(gw, "openrouter", "z-ai/glm-4.6")
+            info = gw.runtime._holder.current.providers["openrouter"].model_info["z-ai/glm-4.6"]
+            assert (info.context_window, info.max_output, info.price) == (
+                202752,
+                65536,
+                Price(0.4, 1.75, 0.08),
+            )
+            listing = cli(gw, "models", "list", "openrouter")
+            line = next(row for row in listing.splitlines() if row.startswith("z-ai/glm-4.6"))
+            # MODEL CONTEXT MAX-OUT CAPS IN OUT CACHED PRICE-FROM FROM
+            assert line.split()[4:] == ["0.4", "1.75", "0.08", "provider", "provider"]
+
+            await ask(gw, "openrouter/z-ai/glm-4.6")
+            assert (await last_row(gw)).cost_usd == pytest.approx(
+                (1000 * 0.4 + 200 * 0.08 + 300 * 1.75) / 1e6
+            )
+
+            # OpenRouter cuts the price; the next refresh of its list carries it into the cost.
+            router.listing = {"z-ai/glm-4.6": openrouter_entry("0.0000002", "0.000001", "0.00000004")}
+            # (what `vansroute models list openrouter --refresh` and the background refresh both call)
+            assert (await gw.admin.refresh_models("openrouter")).changed
+            await gw.wait_for_config()
+            await ask(gw, "openrouter/z-ai/glm-4.6")
+            assert (await last_row(gw)).cost_usd == pytest.approx((1000 * 0.2 + 200 * 0.04 + 300 * 1.0) / 1e6)
+        finally:
+            await gw.runtime.stop()
+            gw.store.db.close()
