@@ -242,6 +242,8 @@ async def test_test_connection_reports_an_unreachable_provider(qtbot, fake_runti
 
 def test_providers_screenshot(qtbot, fake_runtime, bridge, tmp_path):
     page = _providers(qtbot, seeded(fake_runtime), bridge)
+    page.resize(1100, 860)
+    page.accounts_view.selectRow(3)  # OpenAI: its models and prices show in the middle
     page.choose("deepseek")
     shoot(page, "page-providers", tmp_path)
 

@@ -1,4 +1,5 @@
-"""Providers: the built-in catalogue to pick from, the accounts configured, test, switch on and off.
+"""Providers: the built-in catalogue to pick from, the accounts configured, test, switch on and off,
+and the selected provider's models with their context, capabilities and prices (your own price too).
 
 An account's key goes straight to the OS keyring through the services (the database keeps only a
 reference); the key field is a password field and is cleared once the account is added.
@@ -30,12 +31,14 @@ from app.core.records import AccountRecord, ProviderRecord
 from app.providers.catalog import AuthScheme, CatalogProvider
 from app.services.admin import KeySource
 from app.services.connection_test import ConnectionResult, test_account
+from app.services.model_facts import ModelFactsAdmin
 from app.ui.bridge import EventBridge
 from app.ui.jobs import run_async, run_blocking
 from app.ui.models.table import SORT_ROLE, Column, RecordTableModel
 from app.ui.pages.page import Page
 from app.ui.ports import DesktopPort
 from app.ui.text_records import account_state, proxy_label
+from app.ui.widgets.model_facts_panel import ModelFactsPanel
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,11 @@ class ProvidersPage(Page):
         self.toggle_button.clicked.connect(self.toggle_selected)
         self.accounts_view.selectionModel().selectionChanged.connect(self._update_buttons)
 
+        # -- the selected account's provider: its models, their facts and your prices ----------------
+        self.models_panel = ModelFactsPanel(
+            lambda: ModelFactsAdmin(self._services.admin().store), self.show_error, self.show_info, split
+        )
+
         # -- catalogue + add form -----------------------------------------------------------------
         bottom = QWidget(split)
         bottom_layout = QHBoxLayout(bottom)
@@ -183,13 +191,16 @@ class ProvidersPage(Page):
         bottom_layout.addWidget(form_box, 2)
 
         split.addWidget(top)
+        split.addWidget(self.models_panel)
         split.addWidget(bottom)
         split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(1, 2)
+        split.setStretchFactor(2, 3)
         self.layout_.addWidget(split, 1)
 
         self._chosen: CatalogProvider | None = None
         bridge.snapshot_swapped.connect(lambda _e: self.reload())
+        bridge.snapshot_swapped.connect(lambda _e: self.models_panel.reload())
         bridge.resilience_changed.connect(lambda _e: self.reload())
         self.catalog.set_rows(services.admin().catalog().providers if _started(services) else ())
         self._update_buttons()
@@ -233,6 +244,9 @@ class ProvidersPage(Page):
 
     def _update_buttons(self, *_: object) -> None:
         row = self.selected()
+        provider_id = row.provider.id if row is not None else None
+        if provider_id != self.models_panel.provider_id:
+            self.models_panel.show_provider(provider_id)
         self.test_button.setEnabled(row is not None)
         self.toggle_button.setEnabled(row is not None)
         self.test_all_button.setEnabled(bool(self.accounts.rows()))
