@@ -101,6 +101,9 @@ class CatalogProvider:
     models: tuple[CatalogModel, ...] = ()
     # How its own model list is read (app/providers/listing): None reads it by wire format.
     model_list: str | None = None
+    # An authenticated GET (relative to the base URL) for "test connection" where the model list is
+    # public and would call any key good (OpenRouter's /key).
+    key_check: str | None = None
 
     @property
     def is_template(self) -> bool:
@@ -155,6 +158,7 @@ _PROVIDER_KEYS = frozenset(
         "docs_url",
         "models",
         "model_list",
+        "key_check",
     }
 )
 _PROVIDER_REQUIRED = ("id", "name", "category", "format", "base_url", "auth", "models")
@@ -228,6 +232,9 @@ def parse_provider(data: object, source: str) -> CatalogProvider:
         raise _err(source, "models", f"duplicate model id(s): {', '.join(dupes)}")
     docs_url = obj.get("docs_url")
     model_list = obj.get("model_list")
+    key_check = obj.get("key_check")
+    if key_check is not None and not (isinstance(key_check, str) and key_check.startswith("/")):
+        raise _err(source, "key_check", "must be a path starting with '/'")
     return CatalogProvider(
         id=pid,
         name=_str(obj["name"], source, "name"),
@@ -246,6 +253,7 @@ def parse_provider(data: object, source: str) -> CatalogProvider:
         docs_url=None if docs_url is None else _str(docs_url, source, "docs_url"),
         models=models,
         model_list=None if model_list is None else _ident(model_list, source, "model_list"),
+        key_check=key_check,
     )
 
 

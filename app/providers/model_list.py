@@ -43,6 +43,21 @@ def list_request(
     return upstream_url(url, paging, profile), headers
 
 
+def key_check_request(
+    wire_format: WireFormat, base_url: str, api_key: str, profile: UpstreamProfile
+) -> tuple[str, dict[str, str]]:
+    """What `accounts test` sends: the first page of the model list, which every provider guards with
+    the key, unless the provider's list is public; then its own key endpoint."""
+    if profile.key_check is None:
+        return list_request(wire_format, base_url, api_key, profile)
+    headers = {
+        "Accept": "application/json",
+        **auth_headers(wire_format, api_key, profile.auth),
+        **profile.headers,
+    }
+    return upstream_url(base_url.rstrip("/"), profile.key_check, profile), headers
+
+
 async def fetch_models(
     transport: Transport,
     *,

@@ -33,6 +33,8 @@ class UpstreamProfile:
     catalog_id: str | None = None
     # The dialect of its model list (app/providers/listing); None: read by wire format.
     model_list: str | None = None
+    # Where "test connection" checks the key when the model list is public (None: the model list).
+    key_check: str | None = None
 
     @property
     def local(self) -> bool:
@@ -65,6 +67,7 @@ def profile_for(
         monthly_quota=entry.monthly_quota,
         catalog_id=entry.id,
         model_list=entry.model_list,
+        key_check=entry.key_check,
     )
 
 

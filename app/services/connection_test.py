@@ -27,7 +27,7 @@ from app.core.errors import (
 from app.core.records import AccountRecord, ProviderRecord
 from app.credentials.resolver import SecretResolver
 from app.providers.catalog import builtin_catalog
-from app.providers.model_list import list_request
+from app.providers.model_list import key_check_request
 from app.providers.profile import UpstreamProfile, profile_for
 from app.providers.transport import Timeouts, Transport
 from app.services.admin import AdminService
@@ -109,8 +109,9 @@ async def test_account(
     if transport is None:
         transport = Transport(Timeouts(connect=timeout_s, first_byte=timeout_s, stall=timeout_s))
         await transport.start()
-    # The first page of the model list: cheap, and every provider with a key check answers it.
-    url, headers = list_request(provider.wire_format, provider.base_url, key, _profile(provider))
+    # The first page of the model list (cheap, and guarded by the key), or the provider's key endpoint
+    # where its model list is public.
+    url, headers = key_check_request(provider.wire_format, provider.base_url, key, _profile(provider))
     started = time.monotonic()
     try:
         response = await transport.send("GET", url, body=b"", headers=headers, proxy_url=account.proxy_url)

@@ -246,11 +246,14 @@ class FakeOpenAI(FakeServer[Behaviour, RecordedRequest]):
         # Extra fields per model in GET /v1/models, as aggregators publish them (OpenRouter's
         # context_length and pricing, vLLM's max_model_len…); set by a test.
         self.listing: dict[str, dict[str, Any]] = {}
+        # OpenRouter's GET /models answers without a key; its GET /key checks one.
+        self.public_model_list = False
 
     def _routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/chat/completions", self._chat)
         router.add_get("/v1/models", self._list_models)
         router.add_get("/v1/models/{model}", self._get_model)
+        router.add_get("/v1/key", self._current_key)
         router.add_route("*", "/{tail:.*}", self._invalid_url)
 
     @property
@@ -413,12 +416,24 @@ class FakeOpenAI(FakeServer[Behaviour, RecordedRequest]):
 
     async def _list_models(self, request: web.Request) -> web.StreamResponse:
         rec = await self._record(request)
-        if (refused := self._auth_error(rec)) is not None:
+        if not self.public_model_list and (refused := self._auth_error(rec)) is not None:
             return refused
         body = {"object": "list", "data": [_model_object(m) | self.listing.get(m, {}) for m in self.models]}
         return web.Response(
             body=orjson.dumps(body, option=orjson.OPT_INDENT_2), headers=self._headers(rec, JSON_CONTENT_TYPE)
         )
+
+    async def _current_key(self, request: web.Request) -> web.StreamResponse:
+        """OpenRouter's "get current API key" (GET /api/v1/key): 401 for a bad key."""
+        rec = await self._record(request)
+        token = rec.headers.get("Authorization", "").partition(" ")[2].strip()
+        if self.api_key is not None and token != self.api_key:
+            body = {"error": {"message": "User not found.", "code": 401}}
+            return web.Response(
+                status=401, body=orjson.dumps(body), headers=self._headers(rec, JSON_CONTENT_TYPE, status=401)
+            )
+        data = {"label": "sk-or-v1-fak...e00", "limit": None, "usage": 0.0, "is_free_tier": False}
+        return web.Response(body=orjson.dumps({"data": data}), headers=self._headers(rec, JSON_CONTENT_TYPE))
 
     async def _get_model(self, request: web.Request) -> web.StreamResponse:
         rec = await self._record(request)

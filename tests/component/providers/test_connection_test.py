@@ -84,6 +84,25 @@ async def test_a_wrong_key_is_a_bad_key(fake_openai: FakeOpenAI) -> None:
     assert "sk-wrong" not in result.describe()
 
 
+async def test_a_public_model_list_does_not_make_a_wrong_key_good(fake_openai: FakeOpenAI) -> None:
+    # OpenRouter answers GET /models to anyone; its GET /key is where a key is checked.
+    fake_openai.public_model_list = True
+    secrets = MemorySecretStore()
+    provider = ProviderRecord(id="openrouter", wire_format=WireFormat.OPENAI, base_url=fake_openai.base_url)
+
+    async def check(key: str) -> ConnectionResult:
+        account = AccountRecord(id=1, provider_id="openrouter", label="main", secret_ref=secrets.put(key))
+        return await connection_test.test_account(provider, account, SecretResolver(secrets, {}), timeout_s=5)
+
+    wrong = await check("sk-or-v1-wrong")
+    assert (wrong.verdict, wrong.status) == (Verdict.BAD_KEY, 401)
+    assert fake_openai.requests[-1].path == "/v1/key"
+    assert (await check(UPSTREAM_KEY)).verdict is Verdict.WORKING
+    # A custom provider on the same server still asks the model list (and would be fooled: nothing
+    # in its catalogue entry says where else to look).
+    assert (await probe(fake_openai.base_url, "sk-wrong")).verdict is Verdict.WORKING
+
+
 async def test_a_closed_port_is_unreachable() -> None:
     result = await probe(f"http://127.0.0.1:{await closed_port()}/v1")
     assert result.verdict is Verdict.UNREACHABLE

@@ -186,6 +186,8 @@ def _with(**changes: Any) -> dict[str, Any]:
         (_with(base_url="https://x/v1", url_variables=["a"]), "base_url"),  # declared, not used
         (_with(headers={"Authorization": "Bearer x"}), "headers.Authorization"),
         (_with(monthly_quota="yes"), "monthly_quota"),
+        (_with(key_check="key"), "key_check"),
+        (_with(model_list="Not An Id"), "model_list"),
         (_with(colour="red"), "colour"),
         (_with(models=[{"id": "m", "context": -1}]), "models[0].context"),
         (_with(models=[{"id": "m", "caps": ["telepathy"]}]), "models[0].caps"),
