@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from app.core.records import WireFormat
 from app.providers.catalog import Capability
-from app.providers.listing.model import ListedModel, caps, first_count
+from app.providers.listing.model import ListedModel, caps, first_count, identifier, read_list
 
 _CONTEXT_KEYS = ("context_length", "context_window", "max_context_length", "max_model_len", "context_size")
 _OUTPUT_KEYS = ("max_completion_tokens", "max_output_tokens", "max_output_length")
@@ -25,21 +25,17 @@ def parse(wire_format: WireFormat, body: object) -> tuple[list[ListedModel], str
         return [], None
     if wire_format is WireFormat.GEMINI:
         return _gemini(body)
-    models = [m for m in (_openai_like(item) for item in _items(body.get("data"))) if m is not None]
     if wire_format is WireFormat.ANTHROPIC:
-        models = [_with_anthropic_fields(m, item) for m, item in _paired(body.get("data"))]
+        models = read_list(body.get("data"), _anthropic)
         if body.get("has_more") and isinstance(body.get("last_id"), str):
             return models, body["last_id"]
-    return models, None
-
-
-def _items(data: object) -> list[Mapping[str, object]]:
-    return [item for item in data if isinstance(item, Mapping)] if isinstance(data, list) else []
+        return models, None
+    return read_list(body.get("data"), _openai_like), None
 
 
 def _openai_like(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = item.get("id")
-    if not isinstance(model_id, str) or not model_id:
+    model_id = identifier(item)
+    if model_id is None:
         return None
     return ListedModel(
         id=model_id,
@@ -48,21 +44,15 @@ def _openai_like(item: Mapping[str, object]) -> ListedModel | None:
     )
 
 
-def _paired(data: object) -> list[tuple[ListedModel, Mapping[str, object]]]:
-    pairs = []
-    for item in _items(data):
-        model = _openai_like(item)
-        if model is not None:
-            pairs.append((model, item))
-    return pairs
-
-
 def _supported(capabilities: object, key: str) -> bool:
     entry = capabilities.get(key) if isinstance(capabilities, Mapping) else None
     return isinstance(entry, Mapping) and entry.get("supported") is True
 
 
-def _with_anthropic_fields(model: ListedModel, item: Mapping[str, object]) -> ListedModel:
+def _anthropic(item: Mapping[str, object]) -> ListedModel | None:
+    model = _openai_like(item)
+    if model is None:
+        return None
     capabilities = item.get("capabilities")
     return ListedModel(
         id=model.id,
@@ -79,21 +69,18 @@ def _with_anthropic_fields(model: ListedModel, item: Mapping[str, object]) -> Li
 
 
 def _gemini(body: Mapping[str, object]) -> tuple[list[ListedModel], str | None]:
-    models = []
-    for item in _items(body.get("models")):
-        name = item.get("name")
-        if not isinstance(name, str) or not name:
-            continue
-        methods = item.get("supportedGenerationMethods")
-        if isinstance(methods, list) and "generateContent" not in methods:
-            continue  # embedding and other non-chat models
-        models.append(
-            ListedModel(
-                id=name.removeprefix("models/"),
-                context_window=first_count(item, "inputTokenLimit"),
-                max_output=first_count(item, "outputTokenLimit"),
-                capabilities=caps(((item.get("thinking") is True, Capability.REASONING),)),
-            )
-        )
     token = body.get("nextPageToken")
-    return models, token if isinstance(token, str) and token else None
+    return read_list(body.get("models"), _gemini_model), token if isinstance(token, str) and token else None
+
+
+def _gemini_model(item: Mapping[str, object]) -> ListedModel | None:
+    name = identifier(item, "name")
+    methods = item.get("supportedGenerationMethods")
+    if name is None or (isinstance(methods, list) and "generateContent" not in methods):
+        return None  # embedding and other non-chat models
+    return ListedModel(
+        id=name.removeprefix("models/"),
+        context_window=first_count(item, "inputTokenLimit"),
+        max_output=first_count(item, "outputTokenLimit"),
+        capabilities=caps(((item.get("thinking") is True, Capability.REASONING),)),
+    )

@@ -18,27 +18,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Capability
-from app.providers.listing.model import ListedModel, caps, count
+from app.providers.listing.model import ListedModel, caps, count, identifier, read_list, strings
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
-    if not isinstance(body, list):
-        return [], None
-    models = [m for m in (_model(item) for item in body if isinstance(item, Mapping)) if m is not None]
-    return models, None
+    return read_list(body, _model), None
 
 
 def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = item.get("id")
-    if not isinstance(model_id, str) or not model_id:
+    model_id = identifier(item)
+    if model_id is None:
         return None
-    outputs = _strings(item.get("supported_output_modalities"))
+    outputs = strings(item.get("supported_output_modalities"))
     if outputs is not None and "text" not in outputs:
         return None  # embedding models cannot chat
     raw_limits = item.get("limits")
     limits: Mapping[str, object] = raw_limits if isinstance(raw_limits, Mapping) else {}
-    capabilities = _strings(item.get("capabilities")) or frozenset()
-    inputs = _strings(item.get("supported_input_modalities")) or frozenset()
+    capabilities = strings(item.get("capabilities")) or frozenset()
+    inputs = strings(item.get("supported_input_modalities")) or frozenset()
     return ListedModel(
         id=model_id,
         context_window=count(limits.get("max_input_tokens")),
@@ -50,10 +47,3 @@ def _model(item: Mapping[str, object]) -> ListedModel | None:
             )
         ),
     )
-
-
-def _strings(value: object) -> frozenset[str] | None:
-    """The strings of a JSON list; None when the field is absent or not a list (nothing stated)."""
-    if not isinstance(value, list):
-        return None
-    return frozenset(v for v in value if isinstance(v, str))

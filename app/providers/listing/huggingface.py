@@ -20,26 +20,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Capability, Price
-from app.providers.listing.model import ListedModel, caps, count, money, price
+from app.providers.listing.model import (
+    ListedModel,
+    caps,
+    count,
+    field,
+    identifier,
+    mapping,
+    money,
+    price,
+    read_list,
+    strings,
+)
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, list):
-        return [], None
-    models = [m for m in (_model(item) for item in data if isinstance(item, Mapping)) if m is not None]
-    return models, None
+    return read_list(field(body, "data"), _model), None
 
 
 def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = item.get("id")
-    if not isinstance(model_id, str) or not model_id:
+    model_id = identifier(item)
+    if model_id is None:
         return None
-    architecture = _mapping(item.get("architecture"))
-    outputs = _strings(architecture.get("output_modalities"))
+    architecture = mapping(item.get("architecture"))
+    outputs = strings(architecture.get("output_modalities"))
     if outputs is not None and "text" not in outputs:
         return None
-    inputs = _strings(architecture.get("input_modalities")) or frozenset()
+    inputs = strings(architecture.get("input_modalities")) or frozenset()
     raw_providers = item.get("providers")
     live = [
         p
@@ -59,19 +66,8 @@ def _model(item: Mapping[str, object]) -> ListedModel | None:
 def _dearest(live: list[Mapping[str, object]]) -> Price | None:
     prices = []
     for provider in live:
-        pricing = _mapping(provider.get("pricing"))
+        pricing = mapping(provider.get("pricing"))
         found = price(money(pricing.get("input")), money(pricing.get("output")))
         if found is not None:
             prices.append(found)
     return max(prices, key=lambda p: p.input + p.output, default=None)
-
-
-def _mapping(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _strings(value: object) -> frozenset[str] | None:
-    """The strings of a JSON list; None when the field is absent or not a list (nothing stated)."""
-    if not isinstance(value, list):
-        return None
-    return frozenset(v for v in value if isinstance(v, str))

@@ -8,7 +8,7 @@ output cap, capabilities or price in its `/models` answer, those values win over
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from app.providers.catalog import Capability, Price
@@ -80,3 +80,35 @@ def first_count(obj: Mapping[str, object], *keys: str) -> int | None:
 
 def caps(flags: Iterable[tuple[bool, Capability]]) -> frozenset[Capability]:
     return frozenset(cap for on, cap in flags if on)
+
+
+Reader = Callable[[Mapping[str, object]], ListedModel | None]
+
+
+def read_list(items: object, read: Reader) -> list[ListedModel]:
+    """Every model `read` makes of the objects of a JSON list; [] when `items` is not a list."""
+    if not isinstance(items, list):
+        return []
+    return [m for m in (read(item) for item in items if isinstance(item, Mapping)) if m is not None]
+
+
+def field(body: object, key: str) -> object:
+    """`body[key]` when body is a JSON object, else None."""
+    return body.get(key) if isinstance(body, Mapping) else None
+
+
+def mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def strings(value: object) -> frozenset[str] | None:
+    """The strings of a JSON list; None when the field is absent or not a list (nothing stated)."""
+    if not isinstance(value, list):
+        return None
+    return frozenset(v for v in value if isinstance(v, str))
+
+
+def identifier(item: Mapping[str, object], key: str = "id") -> str | None:
+    """A non-empty string id, else None."""
+    value = item.get(key)
+    return value if isinstance(value, str) and value else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.providers.listing.model import ListedModel, count, money, price
+from app.providers.listing.model import ListedModel, count, field, identifier, money, price, read_list
 
 # Relative to the provider's base URL (https://api.novita.ai/openai): the documented list path.
 PATH = "/v1/models"
@@ -27,16 +27,12 @@ _TEN_THOUSANDTHS = 1 / 10_000
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, list):
-        return [], None
-    models = [model for model in (_model(item) for item in data if isinstance(item, Mapping)) if model]
-    return models, None
+    return read_list(field(body, "data"), _model), None
 
 
 def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = item.get("id")
-    if not isinstance(model_id, str) or not model_id:
+    model_id = identifier(item)
+    if model_id is None:
         return None
     return ListedModel(
         id=model_id,

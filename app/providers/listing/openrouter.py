@@ -23,29 +23,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Capability
-from app.providers.listing.model import ListedModel, caps, count, per_token, price
+from app.providers.listing.model import (
+    ListedModel,
+    caps,
+    count,
+    field,
+    identifier,
+    mapping,
+    per_token,
+    price,
+    read_list,
+    strings,
+)
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, list):
-        return [], None
-    models = [m for m in (_model(item) for item in data if isinstance(item, Mapping)) if m is not None]
-    return models, None
+    return read_list(field(body, "data"), _model), None
 
 
 def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = item.get("id")
-    if not isinstance(model_id, str) or not model_id:
+    model_id = identifier(item)
+    if model_id is None:
         return None
-    architecture = _mapping(item.get("architecture"))
-    outputs = _strings(architecture.get("output_modalities"))
+    architecture = mapping(item.get("architecture"))
+    outputs = strings(architecture.get("output_modalities"))
     if outputs is not None and "text" not in outputs:
         return None  # image, embedding, rerank and speech models cannot chat
-    top = _mapping(item.get("top_provider"))
-    inputs = _strings(architecture.get("input_modalities")) or frozenset()
-    parameters = _strings(item.get("supported_parameters")) or frozenset()
-    pricing = _mapping(item.get("pricing"))
+    top = mapping(item.get("top_provider"))
+    inputs = strings(architecture.get("input_modalities")) or frozenset()
+    parameters = strings(item.get("supported_parameters")) or frozenset()
+    pricing = mapping(item.get("pricing"))
     return ListedModel(
         id=model_id,
         context_window=count(item.get("context_length")) or count(top.get("context_length")),
@@ -64,14 +71,3 @@ def _model(item: Mapping[str, object]) -> ListedModel | None:
             per_token(pricing.get("input_cache_read")),
         ),
     )
-
-
-def _mapping(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _strings(value: object) -> frozenset[str] | None:
-    """The strings of a JSON list; None when the field is absent or not a list (nothing stated)."""
-    if not isinstance(value, list):
-        return None
-    return frozenset(v for v in value if isinstance(v, str))

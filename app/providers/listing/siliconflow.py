@@ -18,19 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.providers.listing.model import ListedModel
+from app.providers.listing.model import ListedModel, field, identifier, read_list
 
 # Relative to the provider's base URL.
 PATH = "/models?sub_type=chat"
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, list):
-        return [], None
-    models = []
-    for item in data:
-        model_id = item.get("id") if isinstance(item, Mapping) else None
-        if isinstance(model_id, str) and model_id:
-            models.append(ListedModel(id=model_id))
-    return models, None
+    return read_list(field(body, "data"), _model), None
+
+
+def _model(item: Mapping[str, object]) -> ListedModel | None:
+    model_id = identifier(item)
+    return ListedModel(id=model_id) if model_id is not None else None

@@ -22,21 +22,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Price
-from app.providers.listing.model import ListedModel, count, money, price
+from app.providers.listing.model import ListedModel, count, identifier, money, price, read_list
 
 _CHAT = "chat"
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
-    if not isinstance(body, list):
-        return [], None
-    models = [model for model in (_model(item) for item in body if isinstance(item, Mapping)) if model]
-    return models, None
+    return read_list(body, _model), None
 
 
 def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = item.get("id")
-    if not isinstance(model_id, str) or not model_id:
+    model_id = identifier(item)
+    if model_id is None:
         return None
     kind = item.get("type")
     if isinstance(kind, str) and kind != _CHAT:

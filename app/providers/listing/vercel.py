@@ -21,20 +21,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Capability
-from app.providers.listing.model import ListedModel, caps, count, per_token, price
+from app.providers.listing.model import (
+    ListedModel,
+    caps,
+    count,
+    field,
+    identifier,
+    per_token,
+    price,
+    read_list,
+)
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, list):
-        return [], None
-    models = [m for m in (_model(item) for item in data if isinstance(item, Mapping)) if m is not None]
-    return models, None
+    return read_list(field(body, "data"), _model), None
 
 
 def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = item.get("id")
-    if not isinstance(model_id, str) or not model_id:
+    model_id = identifier(item)
+    if model_id is None:
         return None
     kind = item.get("type")
     if isinstance(kind, str) and kind != "language":

@@ -20,7 +20,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Capability
-from app.providers.listing.model import ListedModel, caps, count, money, price
+from app.providers.listing.model import (
+    ListedModel,
+    caps,
+    count,
+    field,
+    identifier,
+    money,
+    price,
+    read_list,
+    strings,
+)
 
 # Relative to the provider's base URL (https://api.x.ai/v1).
 PATH = "/language-models"
@@ -30,25 +40,20 @@ _CENTS_PER_100M = 1 / 10_000
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
-    if not isinstance(body, Mapping):
-        return [], None
-    items = body.get("models")
+    items = field(body, "models")
     if not isinstance(items, list):
-        items = body.get("data")  # the same fields on the plain /models list
-    if not isinstance(items, list):
-        return [], None
-    models = [model for model in (_model(item) for item in items if isinstance(item, Mapping)) if model]
-    return models, None
+        items = field(body, "data")  # the same fields on the plain /models list
+    return read_list(items, _model), None
 
 
 def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = item.get("id")
-    if not isinstance(model_id, str) or not model_id:
+    model_id = identifier(item)
+    if model_id is None:
         return None
-    outputs = _strings(item.get("output_modalities"))
+    outputs = strings(item.get("output_modalities"))
     if outputs is not None and "text" not in outputs:
         return None  # image and video generation
-    inputs = _strings(item.get("input_modalities")) or frozenset()
+    inputs = strings(item.get("input_modalities")) or frozenset()
     return ListedModel(
         id=model_id,
         context_window=count(item.get("context_length")),
@@ -63,10 +68,3 @@ def _model(item: Mapping[str, object]) -> ListedModel | None:
 
 def _usd(value: object) -> float | None:
     return money(value, scale=_CENTS_PER_100M)
-
-
-def _strings(value: object) -> frozenset[str] | None:
-    """The strings of a JSON list; None when the field is absent or not a list (nothing stated)."""
-    if not isinstance(value, list):
-        return None
-    return frozenset(v for v in value if isinstance(v, str))
