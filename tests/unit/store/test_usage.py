@@ -145,6 +145,8 @@ def full(
         cost_usd=cost,
         ttft_ms=ttft,
         attempts=2,
+        saver_tokens_before=5000,
+        saver_tokens_after=1500,
     )
 
 
