@@ -47,7 +47,11 @@ def _run_bare(runtime: Runtime) -> int:
             await runtime.stop()
         return 0
 
-    code: int = qasync.run(main())
+    try:  # the loop the app runs on; older refs (--ref) ran on qasync's own
+        from app.ui.qt_event_loop import run
+    except ImportError:
+        run = qasync.run
+    code: int = run(main())
     return code
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import qasync
 from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -29,6 +28,7 @@ from app import __version__
 from app.core.records import UsageDimension
 from app.core.tasks import spawn
 from app.services.autostart import Autostart, for_current_user
+from app.ui import qt_event_loop
 from app.ui.bridge import EventBridge
 from app.ui.icons import app_icon
 from app.ui.jobs import run_blocking
@@ -410,7 +410,7 @@ def run_desktop(
             wakeup.uninstall()
 
     try:
-        code: int = qasync.run(main())
+        code: int = qt_event_loop.run(main())
     finally:
         instance.close()
     return code

@@ -16,10 +16,11 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import qasync
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
+
+from app.ui.qt_event_loop import run
 
 
 class _Pinger(QObject):
@@ -99,7 +100,7 @@ if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
     app = QApplication.instance() or QApplication(sys.argv[:1])
     started = time.perf_counter()
-    code = qasync.run(main(n))
+    code = run(main(n))
     elapsed = time.perf_counter() - started
     if code == 0:
         print(

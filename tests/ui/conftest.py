@@ -14,6 +14,7 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from app.ui.qt_event_loop import GatewayEventLoop
 from tests.ui.fake_runtime import FakeRuntime
 
 UI_TESTS = Path(__file__).parent
@@ -34,8 +35,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _qasync_loop() -> qasync.QEventLoop:
+    # The loop the app runs on (qasync's, with timers that die when cancelled).
     app = QApplication.instance() or QApplication(["pytest"])
-    return qasync.QEventLoop(app)
+    return GatewayEventLoop(app)
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
