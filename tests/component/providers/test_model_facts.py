@@ -23,9 +23,9 @@ DISCOVERY_ON = {"VANSROUTE_MODELS_REFRESH_HOURS": "6"}
 USAGE = {"prompt_tokens": 1200, "completion_tokens": 300, "cached_tokens": 200}
 
 
-async def ask(gw: Gateway, model: str) -> None:
+async def ask(gw: Gateway, model: str, text: str = "hi") -> None:
     async with openai.AsyncOpenAI(base_url=gw.v1, api_key=gw.key, max_retries=0, timeout=20) as c:
-        r = await c.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+        r = await c.chat.completions.create(model=model, messages=[{"role": "user", "content": text}])
     assert r.choices[0].message.content
 
 
@@ -206,6 +206,41 @@ async def test_an_aggregators_published_prices_set_the_cost_and_follow_its_chang
             await gw.wait_for_config()
             await ask(gw, "openrouter/z-ai/glm-4.6")
             assert (await last_row(gw)).cost_usd == pytest.approx((1000 * 0.2 + 200 * 0.04 + 300 * 1.0) / 1e6)
+        finally:
+            await gw.runtime.stop()
+            gw.store.db.close()
+
+
+async def test_the_cheapest_combo_follows_your_prices(tmp_path: Path) -> None:
+    # Two self-hosted servers the catalogue knows nothing about: only the user's prices rank them.
+    async with (
+        FakeOpenAI(models=("coder",), api_key="k-a") as a,
+        FakeOpenAI(models=("coder",), api_key="k-b") as b,
+    ):
+        gw = await start_gateway(tmp_path)
+        try:
+            for name, fake, key in (("site-a", a, "k-a"), ("site-b", b, "k-b")):
+                gw.admin.add_provider(
+                    name,
+                    wire_format="openai",
+                    base_url=fake.base_url,
+                    models="coder",
+                    key=KeySource(value=key),
+                )
+            cli(gw, "combos", "add", "cheap", "site-a/coder", "site-b/coder", "--strategy", "cheapest")
+            cli(gw, "models", "set", "site-a/coder", "--input", "3", "--output", "9")
+            cli(gw, "models", "set", "site-b/coder", "--input", "1", "--output", "2")
+            await gw.wait_for_config()
+            await ask(gw, "combo/cheap")
+            assert (len(a.chat_requests), len(b.chat_requests)) == (0, 1)
+
+            cli(
+                gw, "models", "set", "site-a/coder", "--input", "0.5", "--output", "1"
+            )  # site A cut its price
+            await gw.wait_for_config()
+            # A new conversation (an ongoing one stays where its prompt cache is).
+            await ask(gw, "combo/cheap", "a new task")
+            assert (len(a.chat_requests), len(b.chat_requests)) == (1, 1)
         finally:
             await gw.runtime.stop()
             gw.store.db.close()
