@@ -33,7 +33,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="requests, tokens and cost per day, key, provider, model or client app",
         description="Usage from the gateway's log (written every second; a running gateway's last "
-        "second may not be in yet). Cost is from catalogue prices; '-' where a model has none.",
+        "second may not be in yet). Cost is from model prices (`vansroute models list`); '-' where a model has none.",
     )
     p.add_argument(
         "--by",

@@ -114,7 +114,7 @@ class KeyLimits:
     requests_per_minute: int | None = None
     # Generation requests in flight at once (None: no limit).
     max_concurrent: int | None = None
-    # USD per calendar month (UTC), from catalogue prices (None: no budget).
+    # USD per calendar month (UTC), from model prices (see app/providers/model_facts.py) (None: no budget).
     monthly_budget_usd: float | None = None
     # Token savers for this key: None follows the global setting; "off", or a list like "rtk,caveman".
     token_savers: str | None = None
@@ -191,7 +191,7 @@ class UsageRecord:
     cached_tokens: int | None = None
     cache_write_tokens: int | None = None
     reasoning_tokens: int | None = None
-    # USD from catalogue prices; None when the model has no known price.
+    # USD from the model's price (user, provider list or catalogue); None when the model has no known price.
     cost_usd: float | None = None
     # Time until the first byte of the answer reached the client.
     ttft_ms: float | None = None

@@ -3,9 +3,9 @@
 The reference system's: fallback (declared order), round-robin (the start rotates), fusion (a panel
 answers in parallel and a judge synthesises — executed by gateway/fusion.py; here it is the panel's
 order) and capacity (members that can do what the request needs come first). Beyond it: least-busy,
-lowest-latency (moving average of time to first token), cheapest (catalogue prices), context-window
-(members whose window is known to be too small for the request are skipped) and weighted (a weighted
-random order). A nested combo is ordered by its own strategy and tried where it stands.
+lowest-latency (moving average of time to first token), cheapest (model prices: yours, the provider
+list's, the catalogue's), context-window (members whose window is known to be too small for the
+request are skipped) and weighted (a weighted random order). A nested combo is ordered by its own strategy and tried where it stands.
 """
 
 from __future__ import annotations

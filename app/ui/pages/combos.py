@@ -52,7 +52,7 @@ STRATEGY_HINTS: Mapping[str, str] = {
     "capacity": "Members that can do what the request needs (tools, images…) first.",
     "least-busy": "The member with the fewest requests in flight first.",
     "lowest-latency": "The member with the fastest recent time to first token first.",
-    "cheapest": "The cheapest member by catalogue prices first.",
+    "cheapest": "The cheapest member first (your prices, else the provider's, else the catalogue's).",
     "context-window": "Members whose context window is too small for the request are skipped.",
     "weighted": "A random order, each member drawn with its weight.",
 }
