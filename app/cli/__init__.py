@@ -24,6 +24,7 @@ from app.cli.output import usd as _usd
 from app.cli.output import when as _when
 from app.core.errors import ConfigError, SecretStoreUnavailable, StoreError, VansRouteError
 from app.core.records import KeyLimits, RequestKind
+from app.providers.listing import lists_prices
 from app.routing.accounts import ACCOUNT_STRATEGIES
 from app.services import connection_test
 from app.services.admin import AdminService, KeySource, open_admin
@@ -478,6 +479,12 @@ class AdminCommands:
             print("any model id is passed through; the list below is a suggestion", file=self.out)
         if p.monthly_quota:
             print("quota: monthly allowance, resets on the 1st", file=self.out)
+        if lists_prices(p.model_list):
+            print(
+                "prices: read from its own model list once added (current; `vansroute models list "
+                f"{p.id}`); below, the catalogue's",
+                file=self.out,
+            )
         models: list[tuple[str, ...]] = [
             (
                 m.id,

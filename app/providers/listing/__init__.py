@@ -44,24 +44,31 @@ class Dialect:
     path: str = "/models"
     # The path starts at the host's root instead (GitHub Models' catalogue is beside its inference URL).
     from_root: bool = False
+    # The list carries prices in a documented unit (they then win over the catalogue's).
+    prices: bool = False
 
 
 DIALECTS: Mapping[str, Dialect] = MappingProxyType(
     {
-        "openrouter": Dialect(openrouter.parse),  # also Kilo's OpenRouter proxy
-        "requesty": Dialect(requesty.parse),
-        "vercel": Dialect(vercel.parse),
-        "huggingface": Dialect(huggingface.parse),
+        "openrouter": Dialect(openrouter.parse, prices=True),  # also Kilo's OpenRouter proxy
+        "requesty": Dialect(requesty.parse, prices=True),
+        "vercel": Dialect(vercel.parse, prices=True),
+        "huggingface": Dialect(huggingface.parse, prices=True),
         "github-models": Dialect(github_models.parse, path="/catalog/models", from_root=True),
-        "together": Dialect(together.parse),
-        "xai": Dialect(xai.parse, path=xai.PATH),
-        "sambanova": Dialect(sambanova.parse),
-        "novita": Dialect(novita.parse, path=novita.PATH),
+        "together": Dialect(together.parse, prices=True),
+        "xai": Dialect(xai.parse, path=xai.PATH, prices=True),
+        "sambanova": Dialect(sambanova.parse, prices=True),
+        "novita": Dialect(novita.parse, path=novita.PATH, prices=True),
         "mistral": Dialect(mistral.parse),
         "deepinfra": Dialect(deepinfra.parse),
         "siliconflow": Dialect(siliconflow.parse, path=siliconflow.PATH),
     }
 )
+
+
+def lists_prices(dialect: str | None) -> bool:
+    found = DIALECTS.get(dialect) if dialect else None
+    return found is not None and found.prices
 
 
 def listing_url(dialect: str | None, base_url: str) -> str:
@@ -82,4 +89,13 @@ def parse_listing(dialect: str | None, wire_format: WireFormat, body: object) ->
     return generic.parse(wire_format, body)
 
 
-__all__ = ["DIALECTS", "Dialect", "ListedModel", "Page", "Parser", "listing_url", "parse_listing"]
+__all__ = [
+    "DIALECTS",
+    "Dialect",
+    "ListedModel",
+    "Page",
+    "Parser",
+    "listing_url",
+    "lists_prices",
+    "parse_listing",
+]

@@ -21,7 +21,7 @@ from app.providers.catalog import (
     parse_provider,
     resources_dir,
 )
-from app.providers.listing import DIALECTS
+from app.providers.listing import DIALECTS, lists_prices
 from app.services import validation
 
 REQUIRED_IDS = [
@@ -156,7 +156,8 @@ def test_model_list_dialects_are_known_and_read_the_published_prices() -> None:
     assert set(named.values()) <= set(DIALECTS), named
     # The providers whose own list publishes prices are read by a dialect that knows the unit.
     for pid in ("openrouter", "together", "xai", "novita", "vercel", "requesty"):
-        assert named.get(pid), pid
+        assert lists_prices(named.get(pid)), pid
+    assert not lists_prices(named.get("mistral")) and not lists_prices(None)
 
 
 def test_the_resource_dir_is_the_checkout_or_the_wheel_copy() -> None:
