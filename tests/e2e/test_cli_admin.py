@@ -201,7 +201,7 @@ async def test_a_local_server_needs_no_key(env: dict[str, str]) -> None:
 async def test_combos_and_account_strategy_from_the_command_line(env: dict[str, str]) -> None:
     for pid in ("groq", "deepseek"):
         assert (await cli(env, "providers", "add", pid, "--key-env", f"{pid.upper()}_KEY")).code == 0
-    made = await cli(env, "combos", "add", "coder", "groq/llama-3.3-70b-versatile", "deepseek/deepseek-chat")
+    made = await cli(env, "combos", "add", "coder", "groq/llama-3.3-70b-versatile", "deepseek/deepseek-flash")
     assert made.code == 0, made.err
     assert "combo/coder" in made.out
     weighted = await cli(env, "combos", "set", "coder", "--strategy", "weighted", "--weights", "3,1")
