@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from app.core.records import WireFormat
 from app.providers.catalog import Capability
-from app.providers.listing.model import ListedModel, caps, first_count, identifier, read_list
+from app.providers.listing.model import ListedModel, caps, first_count, read_list
 
 _CONTEXT_KEYS = ("context_length", "context_window", "max_context_length", "max_model_len", "context_size")
 _OUTPUT_KEYS = ("max_completion_tokens", "max_output_tokens", "max_output_length")
@@ -33,10 +33,7 @@ def parse(wire_format: WireFormat, body: object) -> tuple[list[ListedModel], str
     return read_list(body.get("data"), _openai_like), None
 
 
-def _openai_like(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _openai_like(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     return ListedModel(
         id=model_id,
         context_window=first_count(item, *_CONTEXT_KEYS),
@@ -49,15 +46,12 @@ def _supported(capabilities: object, key: str) -> bool:
     return isinstance(entry, Mapping) and entry.get("supported") is True
 
 
-def _anthropic(item: Mapping[str, object]) -> ListedModel | None:
-    model = _openai_like(item)
-    if model is None:
-        return None
+def _anthropic(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     capabilities = item.get("capabilities")
     return ListedModel(
-        id=model.id,
-        context_window=first_count(item, "max_input_tokens") or model.context_window,
-        max_output=first_count(item, "max_tokens") or model.max_output,
+        id=model_id,
+        context_window=first_count(item, "max_input_tokens", *_CONTEXT_KEYS),
+        max_output=first_count(item, "max_tokens", *_OUTPUT_KEYS),
         capabilities=caps(
             (
                 (_supported(capabilities, "image_input"), Capability.VISION),
@@ -70,13 +64,13 @@ def _anthropic(item: Mapping[str, object]) -> ListedModel | None:
 
 def _gemini(body: Mapping[str, object]) -> tuple[list[ListedModel], str | None]:
     token = body.get("nextPageToken")
-    return read_list(body.get("models"), _gemini_model), token if isinstance(token, str) and token else None
+    models = read_list(body.get("models"), _gemini_model, id_key="name")
+    return models, token if isinstance(token, str) and token else None
 
 
-def _gemini_model(item: Mapping[str, object]) -> ListedModel | None:
-    name = identifier(item, "name")
+def _gemini_model(name: str, item: Mapping[str, object]) -> ListedModel | None:
     methods = item.get("supportedGenerationMethods")
-    if name is None or (isinstance(methods, list) and "generateContent" not in methods):
+    if isinstance(methods, list) and "generateContent" not in methods:
         return None  # embedding and other non-chat models
     return ListedModel(
         id=name.removeprefix("models/"),

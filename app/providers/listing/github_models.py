@@ -18,17 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Capability
-from app.providers.listing.model import ListedModel, caps, count, identifier, read_list, strings
+from app.providers.listing.model import ListedModel, caps, count, read_list, strings
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(body, _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     outputs = strings(item.get("supported_output_modalities"))
     if outputs is not None and "text" not in outputs:
         return None  # embedding models cannot chat

@@ -18,17 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Capability
-from app.providers.listing.model import ListedModel, caps, count, field, identifier, read_list
+from app.providers.listing.model import ListedModel, caps, count, field, read_list
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(field(body, "data"), _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     capabilities = item.get("capabilities")
     capabilities = capabilities if isinstance(capabilities, Mapping) else {}
     if capabilities.get("completion_chat") is False:

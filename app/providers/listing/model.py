@@ -82,14 +82,22 @@ def caps(flags: Iterable[tuple[bool, Capability]]) -> frozenset[Capability]:
     return frozenset(cap for on, cap in flags if on)
 
 
-Reader = Callable[[Mapping[str, object]], ListedModel | None]
+# (the model's id, its object in the list) -> the model, or None to leave it out
+Reader = Callable[[str, Mapping[str, object]], ListedModel | None]
 
 
-def read_list(items: object, read: Reader) -> list[ListedModel]:
-    """Every model `read` makes of the objects of a JSON list; [] when `items` is not a list."""
+def read_list(items: object, read: Reader, *, id_key: str = "id") -> list[ListedModel]:
+    """Every model `read` makes of the objects of a JSON list that carry a non-empty string id;
+    [] when `items` is not a list."""
     if not isinstance(items, list):
         return []
-    return [m for m in (read(item) for item in items if isinstance(item, Mapping)) if m is not None]
+    models = []
+    for item in items:
+        if isinstance(item, Mapping) and (model_id := identifier(item, id_key)) is not None:
+            model = read(model_id, item)
+            if model is not None:
+                models.append(model)
+    return models
 
 
 def field(body: object, key: str) -> object:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.providers.listing.model import ListedModel, count, field, identifier, money, price, read_list
+from app.providers.listing.model import ListedModel, count, field, money, price, read_list
 
 # Relative to the provider's base URL (https://api.novita.ai/openai): the documented list path.
 PATH = "/v1/models"
@@ -30,10 +30,7 @@ def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(field(body, "data"), _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     return ListedModel(
         id=model_id,
         context_window=count(item.get("context_size")),

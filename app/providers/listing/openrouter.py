@@ -28,7 +28,6 @@ from app.providers.listing.model import (
     caps,
     count,
     field,
-    identifier,
     mapping,
     per_token,
     price,
@@ -41,10 +40,7 @@ def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(field(body, "data"), _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     architecture = mapping(item.get("architecture"))
     outputs = strings(architecture.get("output_modalities"))
     if outputs is not None and "text" not in outputs:

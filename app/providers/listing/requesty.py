@@ -21,7 +21,6 @@ from app.providers.listing.model import (
     caps,
     count,
     field,
-    identifier,
     per_token,
     price,
     read_list,
@@ -32,10 +31,7 @@ def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(field(body, "data"), _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     return ListedModel(
         id=model_id,
         context_window=count(item.get("context_window")),

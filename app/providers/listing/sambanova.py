@@ -14,17 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.providers.listing.model import ListedModel, count, field, identifier, per_token, price, read_list
+from app.providers.listing.model import ListedModel, count, field, per_token, price, read_list
 
 
 def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(field(body, "data"), _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     pricing = item.get("pricing")
     pricing = pricing if isinstance(pricing, Mapping) else {}
     return ListedModel(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.providers.listing.model import ListedModel, field, identifier, read_list
+from app.providers.listing.model import ListedModel, field, read_list
 
 # Relative to the provider's base URL.
 PATH = "/models?sub_type=chat"
@@ -28,6 +28,5 @@ def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(field(body, "data"), _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    return ListedModel(id=model_id) if model_id is not None else None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
+    return ListedModel(id=model_id)

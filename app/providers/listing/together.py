@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import Price
-from app.providers.listing.model import ListedModel, count, identifier, money, price, read_list
+from app.providers.listing.model import ListedModel, count, money, price, read_list
 
 _CHAT = "chat"
 
@@ -31,10 +31,7 @@ def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(body, _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     kind = item.get("type")
     if isinstance(kind, str) and kind != _CHAT:
         return None

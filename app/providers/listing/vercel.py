@@ -26,7 +26,6 @@ from app.providers.listing.model import (
     caps,
     count,
     field,
-    identifier,
     per_token,
     price,
     read_list,
@@ -37,10 +36,7 @@ def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(field(body, "data"), _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     kind = item.get("type")
     if isinstance(kind, str) and kind != "language":
         return None  # embedding, image and video models cannot chat

@@ -25,7 +25,6 @@ from app.providers.listing.model import (
     caps,
     count,
     field,
-    identifier,
     money,
     price,
     read_list,
@@ -46,10 +45,7 @@ def parse(body: object) -> tuple[list[ListedModel], str | None]:
     return read_list(items, _model), None
 
 
-def _model(item: Mapping[str, object]) -> ListedModel | None:
-    model_id = identifier(item)
-    if model_id is None:
-        return None
+def _model(model_id: str, item: Mapping[str, object]) -> ListedModel | None:
     outputs = strings(item.get("output_modalities"))
     if outputs is not None and "text" not in outputs:
         return None  # image and video generation
