@@ -497,6 +497,9 @@ class AdminCommands:
             )
             for m in p.models
         ]
+        discounts = sorted({m.price.off_peak.describe() for m in p.models if m.price and m.price.off_peak})
+        for discount in discounts:
+            print(f"off-peak: prices below {discount} (public holidays are counted as peak)", file=self.out)
         _table(
             self.out,
             ("MODEL", "CONTEXT", "MAX OUT", "CAPS", "IN $/M", "OUT $/M", "CACHED $/M"),

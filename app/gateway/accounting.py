@@ -117,14 +117,17 @@ class RequestLog:
         else:
             ttft_ms = None
         usage = self.usage
+        started_at = (self.finished_wall or ctx.clock.now()) - timedelta(milliseconds=latency_ms)
         cost = None
         if usage is not None and self.provider_id is not None and self.upstream_model is not None:
-            cost = cost_usd(price_of(ctx.snapshots.current, self.provider_id, self.upstream_model), usage)
+            price = price_of(ctx.snapshots.current, self.provider_id, self.upstream_model)
+            # Off-peak discounts (DeepSeek) go by when the request was made.
+            cost = cost_usd(None if price is None else price.at(started_at), usage)
         ctx.bus.publish(
             RequestFinished(
                 UsageRecord(
                     request_id=self.request_id,
-                    started_at=(self.finished_wall or ctx.clock.now()) - timedelta(milliseconds=latency_ms),
+                    started_at=started_at,
                     api_key_name=self.api_key_name,
                     client_format=self.client_format,
                     provider_id=self.provider_id,

@@ -13,6 +13,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -53,12 +54,46 @@ class Capability(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class OffPeak:
+    """A discount outside the provider's busy hours (DeepSeek: half price outside 09:00-12:00 and
+    14:00-18:00 Beijing time on weekdays). Windows are minutes of the UTC day, [start, end); public
+    holidays are not known here, so they are billed as peak (the estimate errs on the high side)."""
+
+    factor: float
+    peak_utc: tuple[tuple[int, int], ...]
+    weekdays_only: bool = True
+
+    def is_off_peak(self, at: datetime) -> bool:
+        utc = at.astimezone(UTC)
+        if self.weekdays_only and utc.weekday() >= 5:
+            return True
+        minute = utc.hour * 60 + utc.minute
+        return not any(start <= minute < end for start, end in self.peak_utc)
+
+    def describe(self) -> str:
+        windows = ", ".join(
+            f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in self.peak_utc
+        )
+        days = " Mon-Fri" if self.weekdays_only else ""
+        return f"x{self.factor:g} outside {windows} UTC{days}"
+
+
+@dataclass(frozen=True, slots=True)
 class Price:
     """USD per million tokens, as the provider publishes it."""
 
     input: float
     output: float
     cached_input: float | None = None
+    off_peak: OffPeak | None = None
+
+    def at(self, when: datetime) -> Price:
+        """The price that applies to tokens processed at `when`."""
+        if self.off_peak is None or not self.off_peak.is_off_peak(when):
+            return self
+        f = self.off_peak.factor
+        cached = None if self.cached_input is None else self.cached_input * f
+        return Price(self.input * f, self.output * f, cached)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +198,9 @@ _PROVIDER_KEYS = frozenset(
 )
 _PROVIDER_REQUIRED = ("id", "name", "category", "format", "base_url", "auth", "models")
 _MODEL_KEYS = frozenset({"id", "context", "max_output", "caps", "price", "temperature"})
-_PRICE_KEYS = frozenset({"input", "output", "cached_input"})
+_PRICE_KEYS = frozenset({"input", "output", "cached_input", "off_peak"})
+_OFF_PEAK_KEYS = frozenset({"factor", "peak_utc", "weekdays_only"})
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
 def resources_dir() -> Path:
@@ -279,10 +316,35 @@ def _price(data: object, source: str, where: str) -> Price:
     obj = _object(data, source, where)
     _keys(obj, _PRICE_KEYS, ("input", "output"), source, where)
     cached = obj.get("cached_input")
+    off_peak = obj.get("off_peak")
     return Price(
         input=_money(obj["input"], source, f"{where}.input"),
         output=_money(obj["output"], source, f"{where}.output"),
         cached_input=None if cached is None else _money(cached, source, f"{where}.cached_input"),
+        off_peak=None if off_peak is None else _off_peak(off_peak, source, f"{where}.off_peak"),
+    )
+
+
+def _off_peak(data: object, source: str, where: str) -> OffPeak:
+    obj = _object(data, source, where)
+    _keys(obj, _OFF_PEAK_KEYS, ("factor", "peak_utc"), source, where)
+    factor = _money(obj["factor"], source, f"{where}.factor")
+    if not 0 < factor < 1:
+        raise _err(source, f"{where}.factor", "must be between 0 and 1 (a discount)")
+    windows = []
+    for text in _str_list(obj["peak_utc"], source, f"{where}.peak_utc"):
+        match = _WINDOW.match(text)
+        start = int(match[1]) * 60 + int(match[2]) if match else 0
+        end = int(match[3]) * 60 + int(match[4]) if match else 0
+        if match is None or not start < end <= 24 * 60:
+            raise _err(source, f"{where}.peak_utc", f"'{text}' is not a window like 01:00-04:00")
+        windows.append((start, end))
+    if not windows:
+        raise _err(source, f"{where}.peak_utc", "needs at least one window")
+    return OffPeak(
+        factor=factor,
+        peak_utc=tuple(windows),
+        weekdays_only=_bool(obj.get("weekdays_only", True), source, f"{where}.weekdays_only"),
     )
 
 

@@ -42,19 +42,21 @@ def test_no_price_no_cost() -> None:
 
 
 def _snapshot(
-    listed: dict[str, ListedModel] | None = None, overrides: tuple[ModelOverrideRecord, ...] = ()
+    listed: dict[str, ListedModel] | None = None,
+    overrides: tuple[ModelOverrideRecord, ...] = (),
+    provider_id: str = "anthropic",
 ) -> RoutingSnapshot:
-    entry = builtin_catalog().get("anthropic")
+    entry = builtin_catalog().get(provider_id)
     assert entry is not None
     provider = ProviderView(
-        id="anthropic",
-        wire_format=WireFormat.ANTHROPIC,
+        id=provider_id,
+        wire_format=entry.wire_format,
         base_url=entry.base_url,
         models=(),
         targets=(),
         model_info=merge_all(entry.models, listed or {}, overrides),
     )
-    return RoutingSnapshot(version=1, providers={"anthropic": provider}, keys_by_hash={})
+    return RoutingSnapshot(version=1, providers={provider_id: provider}, keys_by_hash={})
 
 
 def test_price_of_reads_the_snapshot_the_catalogue_first() -> None:
@@ -121,6 +123,31 @@ def test_a_streamed_request_is_recorded_in_full() -> None:
     assert row.attempts == 2
     # started_at is when the request began, not when it was published
     assert row.started_at == clock.now() - timedelta(milliseconds=1750)
+
+
+def test_an_off_peak_request_costs_what_the_provider_bills_then() -> None:
+    def cost_at(wall: datetime) -> float | None:
+        clock = FakeClock(start=0.0, wall=wall)
+        ctx = GatewayContext(
+            version="t",
+            snapshots=SnapshotHolder(_snapshot(provider_id="deepseek")),
+            transport=Transport(),
+            bus=EventBus(),
+            clock=clock,
+        )
+        seen = _published(ctx)
+        log = RequestLog(ctx, WireFormat.OPENAI, clock.monotonic())
+        log.provider_id, log.upstream_model = "deepseek", "deepseek-flash"
+        log.record_usage(Usage(input_tokens=1_000_000, output_tokens=1_000_000))
+        clock.advance(2.0)
+        log.close()
+        return seen[0].cost_usd
+
+    # DeepSeek: peak 09:00-12:00 and 14:00-18:00 Beijing time on weekdays; half price otherwise.
+    peak = cost_at(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))  # Wednesday 10:00 in Beijing
+    off_peak = cost_at(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # Wednesday 20:00 in Beijing
+    assert peak == pytest.approx(0.3 + 1.2)
+    assert off_peak == pytest.approx((0.3 + 1.2) / 2)
 
 
 def test_a_whole_answer_has_its_first_token_at_the_end() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from app.providers.catalog import (
     Capability,
     CatalogError,
     Category,
+    Price,
     builtin_catalog,
     load_catalog,
     parse_provider,
@@ -160,6 +162,25 @@ def test_model_list_dialects_are_known_and_read_the_published_prices() -> None:
     assert not lists_prices(named.get("mistral")) and not lists_prices(None)
 
 
+def test_deepseek_bills_half_outside_its_weekday_peak_hours() -> None:
+    deepseek = builtin_catalog().get("deepseek")
+    assert deepseek is not None
+    flash = deepseek.model("deepseek-flash")
+    assert flash is not None and flash.price is not None and flash.price.off_peak is not None
+    peak = flash.price
+    # 09:00-12:00 and 14:00-18:00 Beijing time (UTC+8, no DST) on weekdays.
+    wednesday = datetime(2026, 11, 25, tzinfo=UTC)
+    assert peak.at(wednesday.replace(hour=2)) == peak  # 10:00 in Beijing
+    assert peak.at(datetime(2026, 11, 25, 15, 30, tzinfo=timezone(timedelta(hours=8)))) == peak
+    half = peak.at(wednesday.replace(hour=4))  # 12:00 in Beijing: lunch is off-peak
+    assert (half.input, half.output, half.cached_input) == (0.15, 0.6, 0.003)
+    assert half.off_peak is None
+    assert peak.at(wednesday.replace(hour=10)) == half  # 18:00 in Beijing
+    assert peak.at(datetime(2026, 11, 28, 2, tzinfo=UTC)) == half  # Saturday
+    plain = Price(1.0, 2.0)
+    assert plain.at(wednesday) is plain
+
+
 def test_the_resource_dir_is_the_checkout_or_the_wheel_copy() -> None:
     found = resources_dir()
     assert (found / "kimchi.json").is_file()
@@ -188,6 +209,47 @@ def _with(**changes: Any) -> dict[str, Any]:
         (_with(headers={"Authorization": "Bearer x"}), "headers.Authorization"),
         (_with(monthly_quota="yes"), "monthly_quota"),
         (_with(key_check="key"), "key_check"),
+        (
+            _with(
+                models=[
+                    {
+                        "id": "m",
+                        "price": {
+                            "input": 1,
+                            "output": 2,
+                            "off_peak": {"factor": 1.5, "peak_utc": ["01:00-04:00"]},
+                        },
+                    }
+                ]
+            ),
+            "models[0].price.off_peak.factor",
+        ),
+        (
+            _with(
+                models=[
+                    {
+                        "id": "m",
+                        "price": {
+                            "input": 1,
+                            "output": 2,
+                            "off_peak": {"factor": 0.5, "peak_utc": ["04:00-01:00"]},
+                        },
+                    }
+                ]
+            ),
+            "models[0].price.off_peak.peak_utc",
+        ),
+        (
+            _with(
+                models=[
+                    {
+                        "id": "m",
+                        "price": {"input": 1, "output": 2, "off_peak": {"factor": 0.5, "peak_utc": []}},
+                    }
+                ]
+            ),
+            "models[0].price.off_peak.peak_utc",
+        ),
         (_with(model_list="Not An Id"), "model_list"),
         (_with(colour="red"), "colour"),
         (_with(models=[{"id": "m", "context": -1}]), "models[0].context"),
