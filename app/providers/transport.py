@@ -48,12 +48,22 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 class UpstreamResponse:
     """A successful (status < 400) upstream answer whose body has not been read yet."""
 
-    __slots__ = ("_resp", "headers", "status")
+    __slots__ = ("_headers", "_resp", "status")
 
     def __init__(self, resp: aiohttp.ClientResponse) -> None:
         self._resp = resp
         self.status = resp.status
-        self.headers = {k: v for k, v in resp.headers.items() if k.lower() not in _DROP_RESPONSE_HEADERS}
+        self._headers: dict[str, str] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The upstream's headers minus hop-by-hop and length/encoding ones; built on first use (the
+        relay paths do not need them, and filtering them cost a few µs per request)."""
+        if self._headers is None:
+            self._headers = {
+                k: v for k, v in self._resp.headers.items() if k.lower() not in _DROP_RESPONSE_HEADERS
+            }
+        return self._headers
 
     @property
     def content_type(self) -> str:
