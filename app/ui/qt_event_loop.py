@@ -1,17 +1,24 @@
-"""The desktop's asyncio loop: qasync's Qt loop, with timers that go away when they are cancelled.
+"""The desktop's asyncio loop: qasync's Qt loop, with cheaper timers and ready callbacks.
 
-qasync runs every `call_later`/`call_at` callback off a Qt timer and leaves the timer running when the
-handle is cancelled: the callback is skipped when the timer fires, minutes later. The gateway cancels
-timers all the time (every upstream request's `asyncio.timeout`, aiohttp's read timeout re-armed on
-every chunk received), so under load tens of thousands of dead Qt timers piled up, with their Python
-handles (docs/PERFORMANCE.md, "Where the time goes", item 2). Here a cancelled handle kills its Qt
-timer at once. Everything else is qasync's.
+- qasync runs every `call_later`/`call_at` callback off a Qt timer and leaves the timer running when
+  the handle is cancelled: the callback is skipped when the timer fires, minutes later. The gateway
+  cancels timers all the time (every upstream request's `asyncio.timeout`, aiohttp's read timeout
+  re-armed on every chunk received), so under load tens of thousands of dead Qt timers piled up with
+  their Python handles (docs/PERFORMANCE.md, "Where the time goes", item 2). Here a cancelled handle
+  kills its Qt timer at once.
+- qasync also gives every `call_soon` a Qt timer of its own (dozens per request: every task step and
+  future callback). Here ready callbacks wait in a queue that one zero-delay timer drains, the way
+  asyncio's own loop runs its ready queue once per iteration: callbacks queued while the queue is
+  being drained run on the next turn, after Qt has handled its own events.
+
+Everything else is qasync's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -49,7 +56,27 @@ class _Timers(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.handles: dict[int, asyncio.Handle] = {}
+        self._ready: deque[asyncio.Handle] = deque()
+        self._drain_id: int | None = None
         self._stopped = False
+
+    def add_ready(self, handle: asyncio.Handle) -> asyncio.Handle:
+        self._ready.append(handle)
+        if self._drain_id is None:
+            self._drain_id = self.startTimer(0)
+        return handle
+
+    def _drain(self) -> None:
+        # Only what was queued before this turn: a chain of call_soon must let Qt breathe.
+        ready = self._ready
+        try:
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle.cancelled():
+                    handle._run()
+        finally:
+            if ready and self._drain_id is None and not self._stopped:
+                self._drain_id = self.startTimer(0)
 
     def add_callback(self, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
         timer_id = self.startTimer(int(max(0.0, delay) * 1000))
@@ -65,6 +92,13 @@ class _Timers(QObject):
     def timerEvent(self, event: QTimerEvent) -> None:
         timer_id = event.timerId()
         self.killTimer(timer_id)
+        if timer_id == self._drain_id:
+            self._drain_id = None
+            if self._stopped:
+                self._ready.clear()
+            else:
+                self._drain()
+            return
         handle = self.handles.pop(timer_id, None)
         if handle is None or self._stopped:
             return
@@ -98,9 +132,18 @@ class GatewayEventLoop(qasync.QEventLoop):  # type: ignore[misc]
             raise TypeError(f"callback must be callable: {type(callback).__name__}")
         return self._timer.add_callback(_KillableHandle(callback, args, self, context=context), delay)
 
+    def call_soon(
+        self, callback: Callable[..., object], *args: object, context: contextvars.Context | None = None
+    ) -> asyncio.Handle:
+        if asyncio.iscoroutinefunction(callback):
+            raise TypeError("coroutines cannot be used with call_soon")
+        if not callable(callback):
+            raise TypeError(f"callback must be callable: {type(callback).__name__}")
+        return self._timer.add_ready(asyncio.Handle(callback, args, self, context=context))
+
     @property
     def pending_timers(self) -> int:
-        """Qt timers still waiting to fire (for tests and diagnostics)."""
+        """Qt timers still waiting to fire, the ready queue's aside (for tests and diagnostics)."""
         return len(self._timer.handles)
 
 

@@ -98,3 +98,37 @@ def _key() -> object:
     from tests.component.conftest import UPSTREAM_KEY
 
     return KeySource(value=UPSTREAM_KEY)
+
+
+async def test_ready_callbacks_run_in_order_one_turn_at_a_time() -> None:
+    loop = running()
+    order: list[str] = []
+    errors: list[object] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context.get("exception")))
+    try:
+
+        def chain(n: int) -> None:
+            order.append(f"chain{n}")
+            if n < 3:
+                loop.call_soon(chain, n + 1)  # queued while draining: runs on a later turn
+
+        def boom() -> None:
+            raise RuntimeError("callback failed")
+
+        loop.call_soon(chain, 1)
+        skipped = loop.call_soon(order.append, "cancelled")
+        loop.call_soon(boom)
+        loop.call_soon(order.append, "after-boom")
+        skipped.cancel()
+        await asyncio.sleep(0.02)
+    finally:
+        loop.set_exception_handler(None)
+    assert order == ["chain1", "after-boom", "chain2", "chain3"]
+    assert [str(e) for e in errors] == ["callback failed"]  # reported, and the rest still ran
+
+
+async def test_call_soon_threadsafe_from_another_thread() -> None:
+    loop = running()
+    done: asyncio.Future[str] = loop.create_future()
+    await asyncio.to_thread(lambda: loop.call_soon_threadsafe(done.set_result, "from a thread"))
+    assert await asyncio.wait_for(done, 2) == "from a thread"
