@@ -16,19 +16,16 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +38,7 @@ from app.ui.models.table import Column, RecordTableModel
 from app.ui.pages.page import Page, describe_error
 from app.ui.ports import DesktopPort
 from app.ui.widgets.diff_highlighter import DiffHighlighter
+from app.ui.widgets.record_view import record_view
 
 _STATE_COLOURS = {
     "configured": "#1e7a46",
@@ -157,15 +155,7 @@ class ClientsPage(Page):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
         self.model = tools_model(self)
-        self.view = QTableView(splitter)
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view = record_view(self.model, splitter)
 
         detail = QWidget(splitter)
         side = QVBoxLayout(detail)

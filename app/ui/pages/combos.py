@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +41,7 @@ from app.ui.models.known_models import known_models
 from app.ui.models.table import Column, RecordTableModel
 from app.ui.pages.page import Page
 from app.ui.ports import DesktopPort
+from app.ui.widgets.record_view import record_view
 
 # What each strategy does, in a sentence (the strategy box's tooltips and the hint under it).
 STRATEGY_HINTS: Mapping[str, str] = {
@@ -135,15 +134,7 @@ class CombosPage(Page):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.model = combos_model(self)
-        self.view = QTableView(left)
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view = record_view(self.model, left)
         left_layout.addWidget(self.view, 1)
         list_buttons = QHBoxLayout()
         self.new_button = QPushButton("New combo", left)

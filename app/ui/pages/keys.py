@@ -10,17 +10,14 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +30,7 @@ from app.ui.models.table import Column, RecordTableModel
 from app.ui.pages.page import Page
 from app.ui.ports import DesktopPort
 from app.ui.text_records import access_text, limits_summary, when
+from app.ui.widgets.record_view import record_view
 
 
 def keys_model(parent: QWidget | None = None) -> RecordTableModel[ApiKeyRecord]:
@@ -101,15 +99,7 @@ class KeysPage(Page):
         self.layout_.addWidget(self.reveal)
 
         self.model = keys_model(self)
-        self.view = QTableView(self)
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view = record_view(self.model, self)
         self.layout_.addWidget(self.view, 1)
 
         actions = QHBoxLayout()

@@ -13,16 +13,13 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +36,7 @@ from app.ui.pages.page import Page
 from app.ui.ports import DesktopPort
 from app.ui.text_records import account_state, proxy_label
 from app.ui.widgets.model_facts_panel import ModelFactsPanel
+from app.ui.widgets.record_view import record_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +89,6 @@ def accounts_model(parent: QWidget | None = None) -> RecordTableModel[AccountRow
     )
 
 
-def _table(parent: QWidget) -> QTableView:
-    view = QTableView(parent)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    return view
-
-
 class ProvidersPage(Page):
     title = "Providers"
     blurb = (
@@ -121,8 +107,7 @@ class ProvidersPage(Page):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(QLabel("<b>Your accounts</b>", top))
         self.accounts = accounts_model(self)
-        self.accounts_view = _table(top)
-        self.accounts_view.setModel(self.accounts)
+        self.accounts_view = record_view(self.accounts, top)
         top_layout.addWidget(self.accounts_view, 1)
         buttons = QHBoxLayout()
         self.test_button = QPushButton("Test connection", top)
@@ -158,8 +143,7 @@ class ProvidersPage(Page):
         self.catalog_filter.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.catalog_filter.setFilterKeyColumn(-1)
         self.catalog_filter.setSortRole(SORT_ROLE)
-        self.catalog_view = _table(bottom)
-        self.catalog_view.setModel(self.catalog_filter)
+        self.catalog_view = record_view(self.catalog_filter, bottom)
         self.catalog_view.setSortingEnabled(True)
         self.catalog_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         left.addWidget(self.catalog_view, 1)

@@ -11,10 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -31,6 +29,7 @@ from app.ui.models.table import Column, RecordTableModel
 from app.ui.pages.page import Page
 from app.ui.ports import DesktopPort
 from app.ui.text_records import seconds, when
+from app.ui.widgets.record_view import record_view
 
 TICK_MS = 1000
 
@@ -123,17 +122,9 @@ def parked_model(parent: QWidget | None = None) -> RecordTableModel[AccountRecor
 
 
 def _view(model: RecordTableModel, parent: QWidget) -> QTableView:  # type: ignore[type-arg]
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
+    view = record_view(model, parent)
     # One line per row: long reasons are cut with "…" and shown whole in the tooltip.
     view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return view
 
 

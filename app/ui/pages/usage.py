@@ -14,13 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSplitter,
-    QTableView,
     QTabWidget,
     QWidget,
 )
@@ -35,6 +32,7 @@ from app.ui.models.usage_data import UsageData, UsageQuery, UsageSnapshot, perio
 from app.ui.pages.page import Page
 from app.ui.ports import DesktopPort
 from app.ui.text_records import when
+from app.ui.widgets.record_view import record_view
 
 if TYPE_CHECKING:
     from app.ui.widgets.usage_chart import UsageChart
@@ -142,18 +140,6 @@ def totals_model(parent: QWidget | None = None) -> RecordTableModel[UsageTotals]
     )
 
 
-def _table(model: RecordTableModel, parent: QWidget) -> QTableView:  # type: ignore[type-arg]
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    return view
-
-
 def _choice(parent: QWidget, items: tuple[tuple[str, object], ...]) -> QComboBox:
     box = QComboBox(parent)
     for text, value in items:
@@ -207,8 +193,8 @@ class UsagePage(Page):
         self.chart: UsageChart | None = None
         self.totals = totals_model(self)
         self.recent = recent_model(self)
-        self.totals_view = _table(self.totals, self)
-        self.recent_view = _table(self.recent, self)
+        self.totals_view = record_view(self.totals, self, single=False)
+        self.recent_view = record_view(self.recent, self, single=False)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.recent_view, "Recent requests")
         self.tabs.addTab(self.totals_view, "Totals")

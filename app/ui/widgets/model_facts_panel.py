@@ -9,14 +9,11 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDoubleSpinBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +22,7 @@ from app.core.records import ModelOverrideRecord
 from app.services.model_facts import ModelFactsAdmin, ModelFactsRow, OverrideChange
 from app.ui.jobs import run_blocking
 from app.ui.models.table import SORT_ROLE, Column, RecordTableModel
+from app.ui.widgets.record_view import record_view
 
 _PRICE_COLOURS = {"yours": "#1a5fb4", "provider": "#1e7a46"}
 
@@ -128,17 +126,9 @@ class ModelFactsPanel(QWidget):
         self.filter.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.filter.setFilterKeyColumn(0)
         self.filter.setSortRole(SORT_ROLE)
-        self.view = QTableView(self)
-        self.view.setModel(self.filter)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
+        self.view = record_view(self.filter, self)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.view, 1)
         self.search.textChanged.connect(self.filter.setFilterFixedString)
         self.view.selectionModel().selectionChanged.connect(self._on_pick)
