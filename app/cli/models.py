@@ -17,7 +17,7 @@ from typing import Any
 
 from app.cli import AdminCommands
 from app.cli.output import EXIT_FAILURE, EXIT_OK, table, tokens, usd
-from app.services.model_facts import ModelFactsAdmin, OverrideChange, split_model
+from app.services.model_facts import ModelFactsAdmin, OverrideChange, provider_and_model
 
 COMMANDS = frozenset({"models"})
 
@@ -50,7 +50,7 @@ def run(commands: AdminCommands, args: argparse.Namespace) -> int:
     facts = ModelFactsAdmin(commands.admin.store)
     if args.action == "list":
         return show(commands, args.provider, refresh=args.refresh)
-    provider_id, model_id = split_model(args.model)
+    provider_id, model_id = provider_and_model(args.model)
     if args.action == "clear":
         facts.clear(provider_id, model_id)
         print(

@@ -15,6 +15,7 @@ from app.core.errors import ConfigError, NotFound
 from app.core.records import ModelOverrideRecord, ProviderRecord
 from app.providers.catalog import CatalogModel, builtin_catalog
 from app.providers.model_facts import FactSource, merge, price_source
+from app.routing.resolve import split_model
 from app.store.repos import Store
 
 
@@ -43,10 +44,10 @@ class OverrideChange:
     max_output: int | None = None
 
 
-def split_model(value: str) -> tuple[str, str]:
-    """'provider/model' (the model may hold slashes itself: 'openrouter/z-ai/glm-4.6')."""
-    provider_id, sep, model_id = value.strip().partition("/")
-    if not sep or not provider_id or not model_id:
+def provider_and_model(value: str) -> tuple[str, str]:
+    """'provider/model', split as requests are (the model may hold slashes: 'openrouter/z-ai/glm-4.6')."""
+    provider_id, model_id = split_model(value.strip())
+    if not provider_id or not model_id:
         raise ConfigError(f"name the model as PROVIDER/MODEL, e.g. openrouter/z-ai/glm-4.6 (got '{value}')")
     return provider_id, model_id
 
@@ -67,7 +68,7 @@ class ModelFactsAdmin:
         catalogued = (
             {m.id: m for m in entry.models} if entry and entry.wire_format is provider.wire_format else {}
         )
-        listed = self._store.discovered.facts().get(provider.id, {})
+        listed = self._store.discovered.facts(provider.id).get(provider.id, {})
         overrides = {
             o.model_id: o for o in self._store.model_overrides.list() if o.provider_id == provider.id
         }
@@ -106,13 +107,8 @@ class ModelFactsAdmin:
         for name, count in (("context", change.context_window), ("max output", change.max_output)):
             if count is not None and not 0 < count <= 100_000_000:
                 raise ConfigError(f"the {name} is a number of tokens above 0 (got {count})")
-        current = next(
-            (
-                o
-                for o in self._store.model_overrides.list()
-                if o.provider_id == provider.id and o.model_id == model_id
-            ),
-            ModelOverrideRecord(provider.id, model_id),
+        current = self._store.model_overrides.get(provider.id, model_id) or ModelOverrideRecord(
+            provider.id, model_id
         )
         record = ModelOverrideRecord(
             provider.id,

@@ -73,13 +73,14 @@ class DiscoveredModelsRepo:
     def all(self) -> Mapping[str, tuple[str, ...]]:
         return {pid: tuple(models) for pid, models in self.facts().items()}
 
-    def facts(self) -> Mapping[str, Mapping[str, ListedModel]]:
-        """provider id -> model id -> what its list said, model ids in order."""
+    def facts(self, provider_id: str | None = None) -> Mapping[str, Mapping[str, ListedModel]]:
+        """provider id -> model id -> what its list said, model ids in order (one provider's, or all)."""
+        query = select(DiscoveredModel).order_by(DiscoveredModel.provider_id, DiscoveredModel.model_id)
+        if provider_id is not None:
+            query = query.where(DiscoveredModel.provider_id == provider_id)
         with self._db.session("read discovered models") as session:
             result: dict[str, dict[str, ListedModel]] = {}
-            for row in session.scalars(
-                select(DiscoveredModel).order_by(DiscoveredModel.provider_id, DiscoveredModel.model_id)
-            ):
+            for row in session.scalars(query):
                 result.setdefault(row.provider_id, {})[row.model_id] = _row_facts(row)
             return {k: MappingProxyType(v) for k, v in result.items()}
 

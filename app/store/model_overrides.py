@@ -63,6 +63,11 @@ class ModelOverridesRepo:
             )
             return bool(getattr(result, "rowcount", 0))
 
+    def get(self, provider_id: str, model_id: str) -> ModelOverrideRecord | None:
+        with self._db.session(f"read the facts of model '{model_id}' of provider '{provider_id}'") as session:
+            row = session.get(ModelOverride, (provider_id, model_id))
+            return None if row is None else _record(row)
+
     def list(self) -> list[ModelOverrideRecord]:
         with self._db.session("read model overrides") as session:
             rows = session.scalars(

@@ -33,6 +33,8 @@ def test_listed_facts_round_trip_and_only_a_real_change_bumps_the_version(store:
     assert store.discovered.replace("openrouter", [GLM, ListedModel("free/model")]) is True
     assert store.discovered.facts() == {"openrouter": {"free/model": ListedModel("free/model"), GLM.id: GLM}}
     assert store.discovered.all() == {"openrouter": ("free/model", GLM.id)}
+    assert store.discovered.facts("openrouter") == store.discovered.facts()
+    assert store.discovered.facts("other") == {}
     version = store.config_version()
     assert store.discovered.replace("openrouter", [ListedModel("free/model"), GLM]) is False
     assert store.config_version() == version
@@ -55,6 +57,8 @@ def test_overrides_are_put_whole_listed_and_removed(store: Store) -> None:
     again = ModelOverrideRecord("openrouter", "x/model", context_window=32768)
     store.model_overrides.put(again)
     assert store.model_overrides.list() == [again]  # replaced whole, not merged
+    assert store.model_overrides.get("openrouter", "x/model") == again
+    assert store.model_overrides.get("openrouter", "other") is None
     version = store.config_version()
     assert store.model_overrides.remove("openrouter", "x/model") is True
     assert store.config_version() > version
