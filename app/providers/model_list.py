@@ -27,15 +27,19 @@ def page_query(wire_format: WireFormat, cursor: str | None) -> str:
     return ""
 
 
-def list_request(
-    wire_format: WireFormat, base_url: str, api_key: str, profile: UpstreamProfile, cursor: str | None = None
-) -> tuple[str, dict[str, str]]:
-    """URL and headers of one page of the model list (also what `accounts test` sends)."""
-    headers = {
+def _json_get_headers(wire_format: WireFormat, api_key: str, profile: UpstreamProfile) -> dict[str, str]:
+    return {
         "Accept": "application/json",
         **auth_headers(wire_format, api_key, profile.auth),
         **profile.headers,
     }
+
+
+def list_request(
+    wire_format: WireFormat, base_url: str, api_key: str, profile: UpstreamProfile, cursor: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """URL and headers of one page of the model list (also what `accounts test` sends)."""
+    headers = _json_get_headers(wire_format, api_key, profile)
     url = listing_url(profile.model_list, base_url)
     paging = page_query(wire_format, cursor)
     if paging and "?" in url:
@@ -50,12 +54,9 @@ def key_check_request(
     the key, unless the provider's list is public; then its own key endpoint."""
     if profile.key_check is None:
         return list_request(wire_format, base_url, api_key, profile)
-    headers = {
-        "Accept": "application/json",
-        **auth_headers(wire_format, api_key, profile.auth),
-        **profile.headers,
-    }
-    return upstream_url(base_url.rstrip("/"), profile.key_check, profile), headers
+    return upstream_url(base_url.rstrip("/"), profile.key_check, profile), _json_get_headers(
+        wire_format, api_key, profile
+    )
 
 
 async def fetch_models(

@@ -114,6 +114,14 @@ class _Timers(QObject):
         """qasync's slow-callback logging is not carried over (asyncio debug mode is never on here)."""
 
 
+def _check(callback: object, method: str) -> None:
+    """What asyncio's own loop refuses."""
+    if asyncio.iscoroutinefunction(callback):
+        raise TypeError(f"coroutines cannot be used with {method}")
+    if not callable(callback):
+        raise TypeError(f"callback must be callable: {type(callback).__name__}")
+
+
 class GatewayEventLoop(qasync.QEventLoop):  # type: ignore[misc]
     def __init__(self, app: QApplication | None = None, set_running_loop: bool = False) -> None:
         super().__init__(app, set_running_loop=set_running_loop)
@@ -126,19 +134,13 @@ class GatewayEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         *args: object,
         context: contextvars.Context | None = None,
     ) -> asyncio.Handle:
-        if asyncio.iscoroutinefunction(callback):
-            raise TypeError("coroutines cannot be used with call_later")
-        if not callable(callback):
-            raise TypeError(f"callback must be callable: {type(callback).__name__}")
+        _check(callback, "call_later")
         return self._timer.add_callback(_KillableHandle(callback, args, self, context=context), delay)
 
     def call_soon(
         self, callback: Callable[..., object], *args: object, context: contextvars.Context | None = None
     ) -> asyncio.Handle:
-        if asyncio.iscoroutinefunction(callback):
-            raise TypeError("coroutines cannot be used with call_soon")
-        if not callable(callback):
-            raise TypeError(f"callback must be callable: {type(callback).__name__}")
+        _check(callback, "call_soon")
         return self._timer.add_ready(asyncio.Handle(callback, args, self, context=context))
 
     @property
